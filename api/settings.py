@@ -1,0 +1,43 @@
+"""The one place the environment is read. Every setting has a default and is documented."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'var' / 'dti.sqlite'}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Service settings; `from_env` reads `DTI_<NAME>` for each field."""
+
+    database_url: str = field(default=DEFAULT_DATABASE_URL,
+                              metadata={"doc": "SQLAlchemy URL of the database (SQLite or "
+                                               "postgresql+psycopg://)."})
+    cache_max_entries: int = field(default=4096, metadata={
+        "doc": "Rendered responses kept in the server cache (0 disables it)."})
+    cache_max_bytes: int = field(default=64 * 1024 * 1024, metadata={
+        "doc": "Total body bytes the server cache may hold."})
+    cache_max_age: int = field(default=3600, metadata={
+        "doc": "Seconds sent in Cache-Control: public, max-age=..."})
+    cursor_secret: str = field(default="", metadata={
+        "doc": "Key that signs pagination cursors; empty = derived from the dataset version, "
+               "so every replica over the same data agrees."})
+    pool_size: int = field(default=8, metadata={
+        "doc": "Database connections per process (PostgreSQL)."})
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = env.get(f"DTI_{f.name.upper()}")
+            if raw is not None and raw != "":
+                values[f.name] = int(raw) if f.type == "int" else raw
+        settings = cls(**values)
+        return replace(settings, **{k: v for k, v in overrides.items() if v is not None})

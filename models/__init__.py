@@ -1,0 +1,1 @@
+"""SQLModel storage tables (models.tables) and read models (models.public)."""

@@ -1,0 +1,177 @@
+"""Storage tables. Read models live in models.public; nothing here is served directly."""
+
+from __future__ import annotations
+
+from sqlalchemy import Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class Dataset(SQLModel, table=True):
+    """One row: what was loaded, when, and whether it is synthetic."""
+
+    id: int = Field(default=1, primary_key=True)
+    version: str
+    built_at: str
+    synthetic: bool = False
+    seed_files: str  # JSON object: file name -> sha256
+
+
+class Source(SQLModel, table=True):
+    id: str = Field(primary_key=True)
+    url: str | None = None
+    title: str
+    publisher: str
+    published_date: str | None = None  # YYYY-MM-DD, YYYY-MM or YYYY as published
+    language: str
+    tier: str  # official | government | press | third-party
+    tier_rank: int  # 0 = preferred
+    file: str
+
+
+class Framework(SQLModel, table=True):
+    id: str = Field(primary_key=True)  # e.g. DTI_922_2022-province
+    edition: str = Field(index=True)
+    level: str
+    decision: str
+    issued_date: str | None = None
+    valid_from_year: int | None = None
+    valid_to_year: int | None = None
+    summary: str
+    source_id: str = Field(foreign_key="source.id")
+    note: str | None = None
+
+
+class Indicator(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("framework_id", "level", "code"),)
+    id: int = Field(primary_key=True)
+    framework_id: str | None = Field(default=None, foreign_key="framework.id", index=True)
+    level: str
+    code: str = Field(index=True)
+    parent_code: str | None = None
+    kind: str  # root | pillar | main | component | criterion | external
+    name_vi: str
+    name_en: str
+    max_points: float | None = None
+    weight: float | None = None
+    scale: str  # unit_interval | percent | rank
+    definition: str | None = None
+    source_id: str = Field(foreign_key="source.id")
+    note: str | None = None
+
+
+class Entity(SQLModel, table=True):
+    code: str = Field(primary_key=True)
+    kind: str = Field(index=True)  # province | municipality | ministry | nation
+    level: str  # province | ministry | national
+    name_vi: str
+    name_en: str
+    search_key: str  # case- and diacritic-folded names, for ?q=
+    region: str | None = None
+    valid_from: str | None = None
+    valid_to: str | None = None
+    has_public_services: bool | None = None
+    admin_centre: str | None = None
+    group_2020: int | None = None
+    group_2020_source_id: str | None = Field(default=None, foreign_key="source.id")
+    source_id: str | None = Field(default=None, foreign_key="source.id")
+    note: str | None = None
+    synthetic: bool = False
+
+
+class EntityLink(SQLModel, table=True):
+    """One old province forming part of one post-2025 province."""
+
+    new_code: str = Field(primary_key=True, foreign_key="entity.code")
+    old_code: str = Field(primary_key=True, foreign_key="entity.code")
+    source_id: str = Field(foreign_key="source.id")
+    note: str | None = None
+
+
+class Cohort(SQLModel, table=True):
+    code: str = Field(primary_key=True)
+    level: str
+    name_vi: str
+    name_en: str
+    size: int
+    source_id: str = Field(foreign_key="source.id")
+    note: str | None = None
+
+
+class CohortMember(SQLModel, table=True):
+    cohort: str = Field(primary_key=True, foreign_key="cohort.code")
+    entity_code: str = Field(primary_key=True, foreign_key="entity.code")
+
+
+class Score(SQLModel, table=True):
+    """One published figure: the served value/rank chosen from its claims."""
+
+    __table_args__ = (
+        UniqueConstraint("year", "entity_code", "indicator_code", "cohort"),
+        Index("ix_score_ranking", "year", "cohort", "indicator_code", "rank"),
+        Index("ix_score_series", "entity_code", "indicator_code", "year"),
+    )
+    id: int = Field(primary_key=True)
+    year: int
+    entity_code: str = Field(foreign_key="entity.code")
+    indicator_code: str
+    cohort: str = Field(foreign_key="cohort.code")
+    value: float | None = None
+    value_text: str | None = None  # as published, e.g. "0.8340"
+    rank: int | None = None
+    note: str | None = None
+    has_conflict: bool = False
+    synthetic: bool = False
+
+
+class Aggregate(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("year", "cohort", "indicator_code", "statistic"),)
+    id: int = Field(primary_key=True)
+    year: int
+    cohort: str = Field(foreign_key="cohort.code")
+    indicator_code: str
+    statistic: str
+    value: float | None = None
+    value_text: str | None = None
+    note: str | None = None
+    has_conflict: bool = False
+
+
+class Claim(SQLModel, table=True):
+    """What one source says about one figure (a score or an aggregate)."""
+
+    __table_args__ = (Index("ix_claim_figure", "figure_kind", "figure_id"),)
+    id: int = Field(primary_key=True)
+    figure_kind: str  # score | aggregate
+    figure_id: int
+    source_id: str = Field(foreign_key="source.id", index=True)
+    value: float | None = None
+    value_text: str | None = None
+    rank: int | None = None
+    agrees: bool  # False: the source gives a different value or rank (a conflict)
+    note: str | None = None
+    file: str
+    line: int
+
+
+class Metric(SQLModel, table=True):
+    code: str = Field(primary_key=True)
+    name_vi: str
+    name_en: str
+    unit: str
+    definition: str
+
+
+class Statistic(SQLModel, table=True):
+    id: int = Field(primary_key=True)
+    entity_code: str = Field(foreign_key="entity.code", index=True)
+    entity_name: str  # as published, e.g. "Bắc Ninh (post-merger, incl. former Bắc Giang)"
+    metric: str = Field(foreign_key="metric.code", index=True)
+    as_of: str | None = None
+    period_start: str | None = None
+    period_end: str | None = None
+    ref_date: str | None = None  # as_of, else period_end, else period_start; None = undated
+    value: float
+    value_text: str
+    unit: str
+    source_id: str = Field(foreign_key="source.id")
+    note: str | None = None

@@ -1,0 +1,1 @@
+"""Validate the seed CSV files and build the database from them."""

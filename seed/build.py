@@ -1,0 +1,155 @@
+"""Validate the seed directory, then build the database in one step that either lands or not."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Table, create_engine, insert
+from sqlalchemy.engine import make_url
+from sqlmodel import SQLModel
+
+from models import tables as t
+from seed.catalog import Catalog, parse_catalog
+from seed.figures import Figures, parse_figures, resolve
+from seed.rows import Problems
+
+DEFAULT_DATA = Path(__file__).resolve().parent / "data"
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    version: str
+    counts: dict[str, int]
+
+
+def dataset_version(directory: Path) -> tuple[str, dict[str, str]]:
+    """A hash of every seed file's name and bytes: same files, same version."""
+    files = {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+             for p in sorted(directory.iterdir()) if p.is_file()}
+    digest = hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()
+    return digest[:16], files
+
+
+def validate(directory: Path) -> tuple[Catalog, Figures]:
+    """Parse everything; raise SeedInvalid listing every bad cell."""
+    problems = Problems()
+    catalog = parse_catalog(directory, problems)
+    figures = parse_figures(directory, problems, catalog)
+    problems.raise_if_any()
+    return catalog, figures
+
+
+def build_rows(catalog: Catalog, figures: Figures) -> dict[str, list[dict[str, Any]]]:
+    """Turn validated records into table rows with deterministic ids."""
+    rows: dict[str, list[dict[str, Any]]] = {
+        "source": sorted(catalog.sources.values(), key=lambda r: r["id"]),
+        "framework": sorted(catalog.frameworks.values(), key=lambda r: r["id"]),
+        "indicator": [{"id": i, **r} for i, r in enumerate(catalog.indicators, 1)],
+        "entity": sorted(catalog.entities.values(), key=lambda r: r["code"]),
+        "entitylink": catalog.links,
+        "cohort": sorted(catalog.cohorts.values(), key=lambda r: r["code"]),
+        "cohortmember": catalog.members,
+        "metric": sorted(catalog.metrics.values(), key=lambda r: r["code"]),
+        "statistic": [{"id": i, **r} for i, r in enumerate(figures.statistics, 1)],
+        "score": [], "aggregate": [], "claim": [],
+    }
+    for kind, table, fields in (
+        ("score", figures.scores, ("year", "entity_code", "indicator_code", "cohort")),
+        ("aggregate", figures.aggregates, ("year", "cohort", "indicator_code", "statistic")),
+    ):
+        for fid, key in enumerate(sorted(table), 1):
+            claims = table[key]
+            served = resolve(claims)
+            agrees = served.pop("agrees")
+            if kind == "score":
+                row = {"id": fid, **dict(zip(fields, key)), **served, "synthetic": False}
+            else:
+                served.pop("rank")
+                row = {"id": fid, **dict(zip(fields, key)), **served}
+            rows[kind].append(row)
+            for claim, agree in zip(claims, agrees):
+                rows["claim"].append({
+                    "id": len(rows["claim"]) + 1, "figure_kind": kind, "figure_id": fid,
+                    "source_id": claim.source_id, "value": claim.value,
+                    "value_text": claim.value_text, "rank": claim.rank, "agrees": agree,
+                    "note": claim.note, "file": claim.file, "line": claim.line,
+                })
+    return rows
+
+
+def write_tables(conn: Connection, rows: dict[str, list[dict[str, Any]]],
+                 dataset: dict[str, Any]) -> None:
+    SQLModel.metadata.drop_all(conn)
+    SQLModel.metadata.create_all(conn)
+    tables: dict[str, Table] = SQLModel.metadata.tables  # type: ignore[assignment]
+    for name, batch in rows.items():
+        for chunk in _chunks(batch, 5000):
+            conn.execute(insert(tables[name]), chunk)
+    conn.execute(insert(tables["dataset"]), [dataset])
+
+
+def _chunks(items: list[dict[str, Any]], size: int) -> Iterable[list[dict[str, Any]]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def built_at() -> str:
+    """Build time; SOURCE_DATE_EPOCH pins it for reproducible builds."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    moment = (dt.datetime.fromtimestamp(int(epoch), dt.UTC) if epoch
+              else dt.datetime.now(dt.UTC).replace(microsecond=0))
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def load(directory: Path, database_url: str) -> LoadResult:
+    """Validate `directory` and replace the database at `database_url` with its contents."""
+    catalog, figures = validate(directory)
+    rows = build_rows(catalog, figures)
+    version, files = dataset_version(directory)
+    dataset = {"id": 1, "version": version, "built_at": built_at(), "synthetic": False,
+               "seed_files": json.dumps(files, sort_keys=True)}
+    write_database(database_url, rows, dataset)
+    return LoadResult(version, {name: len(batch) for name, batch in rows.items()})
+
+
+def write_database(database_url: str, rows: dict[str, list[dict[str, Any]]],
+                   dataset: dict[str, Any]) -> None:
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        _write_sqlite(Path(url.database or ""), rows, dataset)
+        return
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:  # one transaction: all or nothing
+            write_tables(conn, rows, dataset)
+    finally:
+        engine.dispose()
+
+
+def _write_sqlite(target: Path, rows: dict[str, list[dict[str, Any]]],
+                  dataset: dict[str, Any]) -> None:
+    """Build a new file beside the target and rename it over the old one."""
+    target = target.resolve()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=target.name + ".", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    engine = create_engine(f"sqlite:///{tmp}")
+    try:
+        with engine.begin() as conn:
+            write_tables(conn, rows, dataset)
+        with engine.connect() as conn:
+            conn.exec_driver_sql("VACUUM")
+        engine.dispose()
+        os.replace(tmp, target)
+    except BaseException:
+        engine.dispose()
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,293 @@
+"""Parse the catalog files: sources, frameworks, indicators, entities, cohorts and metrics."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from seed.rows import Problems, Row, read_rows
+
+SOURCE_FILES = ("sources.csv", "sources_extra.csv", "sources_merger.csv")
+SOURCE_COLUMNS = ["source_id", "url", "title", "publisher", "published_date", "language"]
+# Preference when sources disagree: the DTI portal itself, then government portals
+# (ministries, provincial portals), then the press, then third-party compilations.
+TIERS = ("official", "government", "press", "third-party")
+THIRD_PARTY_HOSTS = ("huggingface.co", "github.com", "wikipedia.org")
+INDICATOR_KINDS = {"root", "pillar", "main", "component", "criterion"}
+LEVELS = {"province", "ministry", "national"}
+DATE_PATTERN = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+NATION_CODE = "VN"
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip Vietnamese diacritics, so 'da nang' matches 'Đà Nẵng'."""
+    text = text.replace("đ", "d").replace("Đ", "D")
+    decomposed = unicodedata.normalize("NFD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+def source_tier(url: str | None) -> str:
+    host = (urlparse(url).hostname or "") if url else ""
+    if host == "dti.gov.vn" or host.endswith(".dti.gov.vn"):
+        return "official"
+    if host.endswith(".gov.vn"):
+        return "government"
+    if any(host == h or host.endswith("." + h) for h in THIRD_PARTY_HOSTS):
+        return "third-party"
+    return "press"
+
+
+def check_date(row: Row, column: str) -> str | None:
+    """Accept YYYY, YYYY-MM or YYYY-MM-DD as published; never complete a partial date."""
+    raw = row.text(column)
+    if raw is None:
+        return None
+    if not DATE_PATTERN.match(raw):
+        row.fail(column, f"not a date (YYYY, YYYY-MM or YYYY-MM-DD): {raw!r}")
+        return None
+    parts = [int(p) for p in raw.split("-")] + [1, 1]
+    try:
+        dt.date(parts[0], parts[1], parts[2])
+    except ValueError:
+        row.fail(column, f"not a valid date: {raw!r}")
+        return None
+    return raw
+
+
+@dataclass
+class Catalog:
+    """Everything the figure files are checked against, plus the rows to store."""
+
+    sources: dict[str, dict[str, Any]] = field(default_factory=dict)
+    frameworks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    indicators: list[dict[str, Any]] = field(default_factory=list)
+    scales: dict[tuple[str, str], str] = field(default_factory=dict)  # (level, code) -> scale
+    entities: dict[str, dict[str, Any]] = field(default_factory=dict)
+    links: list[dict[str, Any]] = field(default_factory=list)
+    cohorts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    members: list[dict[str, str]] = field(default_factory=list)
+    metrics: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def source(self, row: Row, column: str = "source_id") -> str | None:
+        sid = row.required(column)
+        if sid and sid not in self.sources:
+            row.fail(column, f"unknown source {sid!r}")
+            return None
+        return sid or None
+
+
+def parse_catalog(directory: Path, problems: Problems) -> Catalog:
+    cat = Catalog()
+    _sources(directory, problems, cat)
+    _frameworks(directory, problems, cat)
+    _indicators(directory, problems, cat)
+    _entities(directory, problems, cat)
+    _cohorts(directory, problems, cat)
+    _metrics(directory, problems, cat)
+    return cat
+
+
+def _sources(d: Path, p: Problems, cat: Catalog) -> None:
+    for name in SOURCE_FILES:
+        for row in read_rows(p, d, name, SOURCE_COLUMNS):
+            sid = row.required("source_id")
+            if sid in cat.sources:
+                row.fail("source_id", f"duplicate source id (first in {cat.sources[sid]['file']})")
+                continue
+            url = row.text("url")
+            tier = source_tier(url)
+            cat.sources[sid] = {
+                "id": sid, "url": url, "title": row.required("title"),
+                "publisher": row.required("publisher"),
+                "published_date": check_date(row, "published_date"),
+                "language": row.required("language"), "tier": tier,
+                "tier_rank": TIERS.index(tier), "file": name,
+            }
+
+
+def _frameworks(d: Path, p: Problems, cat: Catalog) -> None:
+    columns = ["framework_id", "level", "decision", "issued_date", "valid_from_year",
+               "valid_to_year", "summary_counts", "source_id", "note"]
+    for row in read_rows(p, d, "frameworks.csv", columns):
+        edition, level = row.required("framework_id"), row.choice("level", LEVELS, "level")
+        key = f"{edition}-{level}"
+        if key in cat.frameworks:
+            row.fail("framework_id", f"duplicate framework {edition} for level {level}")
+            continue
+        cat.frameworks[key] = {
+            "id": key, "edition": edition, "level": level, "decision": row.required("decision"),
+            "issued_date": check_date(row, "issued_date"),
+            "valid_from_year": row.integer("valid_from_year"),
+            "valid_to_year": row.integer("valid_to_year"),
+            "summary": row.required("summary_counts"), "source_id": cat.source(row),
+            "note": row.text("note"),
+        }
+
+
+def _indicators(d: Path, p: Problems, cat: Catalog) -> None:
+    columns = ["framework_id", "level", "code", "parent_code", "kind", "name_vi", "name_en",
+               "max_points", "weight", "source_id", "note"]
+    seen: dict[tuple[str, str], Row] = {}
+    parents: list[tuple[Row, str, str]] = []
+    for row in read_rows(p, d, "indicators.csv", columns):
+        fid = f"{row.required('framework_id')}-{row.text('level')}"
+        if fid not in cat.frameworks:
+            row.fail("framework_id", f"unknown framework/level {fid!r}")
+            continue
+        code = row.required("code")
+        if (fid, code) in seen:
+            row.fail("code", f"duplicate indicator {code} in {fid} (line {seen[fid, code].line})")
+            continue
+        seen[fid, code] = row
+        parent = row.text("parent_code")
+        if parent:
+            parents.append((row, fid, parent))
+        points, weight = row.number("max_points"), row.number("weight")
+        level = cat.frameworks[fid]["level"]
+        cat.scales[level, code] = "unit_interval"
+        cat.indicators.append({
+            "framework_id": fid, "level": level, "code": code, "parent_code": parent,
+            "kind": row.choice("kind", INDICATOR_KINDS | {"root"}, "indicator kind"),
+            "name_vi": row.required("name_vi"), "name_en": row.required("name_en"),
+            "max_points": points[0] if points else None, "weight": weight[0] if weight else None,
+            "scale": "unit_interval", "definition": None, "source_id": cat.source(row),
+            "note": row.text("note"),
+        })
+    for row, fid, parent in parents:
+        if (fid, parent) not in seen:
+            row.fail("parent_code", f"unknown parent {parent!r} in {fid}")
+    columns = ["code", "level", "name_vi", "name_en", "scale", "definition", "source_id"]
+    for row in read_rows(p, d, "indicators_extra.csv", columns):
+        code, level = row.required("code"), row.choice("level", LEVELS, "level")
+        scale = row.choice("scale", {"unit_interval", "percent", "rank"}, "scale")
+        if (level, code) in cat.scales:
+            row.fail("code", f"indicator {code} already defined for level {level}")
+            continue
+        cat.scales[(level or "", code)] = scale or "unit_interval"
+        cat.indicators.append({
+            "framework_id": None, "level": level, "code": code, "parent_code": None,
+            "kind": "external", "name_vi": row.required("name_vi"),
+            "name_en": row.required("name_en"), "max_points": None, "weight": None,
+            "scale": scale, "definition": row.required("definition"),
+            "source_id": cat.source(row), "note": None,
+        })
+
+
+def _entity(code: str, kind: str, level: str, vi: str, en: str, **extra: Any) -> dict[str, Any]:
+    base = {"code": code, "kind": kind, "level": level, "name_vi": vi, "name_en": en,
+            "search_key": " ".join((fold(vi), fold(en), code.lower())), "region": None,
+            "valid_from": None, "valid_to": None, "has_public_services": None,
+            "admin_centre": None, "group_2020": None, "group_2020_source_id": None,
+            "source_id": None, "note": None, "synthetic": False}
+    base.update(extra)
+    return base
+
+
+def _entities(d: Path, p: Problems, cat: Catalog) -> None:
+    kinds = {"province", "municipality"}
+    for row in read_rows(p, d, "provinces.csv", ["code", "name_vi", "name_en", "kind", "region"]):
+        code = row.required("code")
+        if code in cat.entities:
+            row.fail("code", f"duplicate province code {code}")
+            continue
+        cat.entities[code] = _entity(code, row.choice("kind", kinds, "kind") or "", "province",
+                                     row.required("name_vi"), row.required("name_en"),
+                                     region=row.required("region"))
+    merged_columns = ["code", "name_vi", "name_en", "kind", "admin_centre", "valid_from",
+                      "source_id", "note"]
+    starts: list[str] = []
+    for row in read_rows(p, d, "merged_provinces.csv", merged_columns):
+        code = row.required("code")
+        if code in cat.entities:
+            row.fail("code", f"duplicate province code {code}")
+            continue
+        start = check_date(row, "valid_from")
+        starts.append(start or "")
+        cat.entities[code] = _entity(
+            code, row.choice("kind", kinds, "kind") or "", "province", row.required("name_vi"),
+            row.required("name_en"), admin_centre=row.text("admin_centre"), valid_from=start,
+            source_id=cat.source(row), note=row.text("note"))
+    # Pre-2025 provinces end the day before the post-merger units start.
+    if starts and all(len(s) == 10 for s in starts):
+        end = (dt.date.fromisoformat(min(starts)) - dt.timedelta(days=1)).isoformat()
+        for entity in cat.entities.values():
+            if not entity["code"].startswith("M-"):
+                entity["valid_to"] = end
+    for row in read_rows(p, d, "merger_map.csv", ["new_code", "old_code", "source_id", "note"]):
+        new, old = row.required("new_code"), row.required("old_code")
+        if not new.startswith("M-") or new not in cat.entities:
+            row.fail("new_code", f"unknown post-merger province {new!r}")
+        if old.startswith("M-") or old not in cat.entities:
+            row.fail("old_code", f"unknown province {old!r}")
+        cat.links.append({"new_code": new, "old_code": old, "source_id": cat.source(row),
+                          "note": row.text("note")})
+    for row in read_rows(p, d, "ministries.csv",
+                         ["code", "name_vi", "name_en", "has_public_services"]):
+        code = row.required("code")
+        if code in cat.entities:
+            row.fail("code", f"duplicate entity code {code}")
+            continue
+        cat.entities[code] = _entity(code, "ministry", "ministry", row.required("name_vi"),
+                                     row.required("name_en"),
+                                     has_public_services=row.boolean("has_public_services"))
+    for row in read_rows(p, d, "nation.csv", ["code", "name_vi", "name_en"]):
+        code = row.required("code")
+        cat.entities[code] = _entity(code, "nation", "national", row.required("name_vi"),
+                                     row.required("name_en"))
+    if NATION_CODE not in cat.entities:
+        p.add("nation.csv", 2, "code", f"the nation {NATION_CODE} is not defined")
+    for row in read_rows(p, d, "provincial_groups_2020.csv",
+                         ["province_code", "group", "source_id"]):
+        code = row.required("province_code")
+        if code not in cat.entities or code.startswith("M-"):
+            row.fail("province_code", f"unknown province {code!r}")
+            continue
+        cat.entities[code]["group_2020"] = row.integer("group")
+        cat.entities[code]["group_2020_source_id"] = cat.source(row)
+
+
+MEMBER_RULES = {
+    "provinces": lambda e: e["level"] == "province" and not e["code"].startswith("M-"),
+    "merged_provinces": lambda e: e["code"].startswith("M-"),
+    "ministries_service": lambda e: e["has_public_services"] is True,
+    "ministries_non_service": lambda e: e["has_public_services"] is False,
+    "ministries_and_provinces": lambda e: (
+        (e["level"] == "province" and not e["code"].startswith("M-"))
+        or e["has_public_services"] is not None),
+    "nation": lambda e: e["level"] == "national",
+}
+
+
+def _cohorts(d: Path, p: Problems, cat: Catalog) -> None:
+    columns = ["code", "level", "name_vi", "name_en", "size", "members", "source_id", "note"]
+    for row in read_rows(p, d, "cohorts.csv", columns):
+        code, size = row.required("code"), row.integer("size")
+        rule = row.choice("members", MEMBER_RULES, "membership rule")
+        if size is None or size < 1:
+            row.fail("size", "cohort size must be a positive integer")
+            continue
+        cat.cohorts[code] = {"code": code, "level": row.required("level"),
+                             "name_vi": row.required("name_vi"),
+                             "name_en": row.required("name_en"), "size": size,
+                             "source_id": cat.source(row), "note": row.text("note")}
+        if rule:
+            cat.members += [{"cohort": code, "entity_code": e["code"]}
+                            for e in cat.entities.values() if MEMBER_RULES[rule](e)]
+
+
+def _metrics(d: Path, p: Problems, cat: Catalog) -> None:
+    units = {"count", "percent", "rank", "days", "VND_billion", "points_of_12"}
+    for row in read_rows(p, d, "metrics.csv", ["code", "name_vi", "name_en", "unit", "definition"]):
+        code = row.required("code")
+        if code in cat.metrics:
+            row.fail("code", f"duplicate metric {code}")
+            continue
+        cat.metrics[code] = {"code": code, "name_vi": row.required("name_vi"),
+                             "name_en": row.required("name_en"),
+                             "unit": row.choice("unit", units, "unit"),
+                             "definition": row.required("definition")}

@@ -43,3 +43,19 @@ def seed_copy(tmp_path: Path) -> Iterator[Path]:
     target = tmp_path / "data"
     shutil.copytree(DEFAULT_DATA, target)
     yield target
+
+
+@pytest.fixture(scope="session")
+def app(sqlite_url: str):  # type: ignore[no-untyped-def]
+    from api.app import create_app
+    from api.settings import Settings
+
+    return create_app(Settings(database_url=sqlite_url))
+
+
+@pytest.fixture(scope="session")
+def client(app):  # type: ignore[no-untyped-def]
+    from starlette.testclient import TestClient
+
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c

@@ -57,3 +57,34 @@ def test_a_write_that_fails_midway_rolls_back(seeded_postgres: str,
     with pytest.raises(RuntimeError):
         load(DEFAULT_DATA, seeded_postgres)
     assert dump(seeded_postgres) == before
+
+
+PARITY_URLS = [
+    "/v1/rankings?year=2022", "/v1/rankings?year=2024&cohort=provinces-34",
+    "/v1/scores?year=2020:2024&sort=-value&limit=50", "/v1/scores?entity=49,72&limit=1000",
+    "/v1/entities?q=da%20nang", "/v1/entities/M-da-nang", "/v1/entities/48/series",
+    "/v1/indicators?tree=true", "/v1/aggregates?limit=1000", "/v1/statistics?limit=1000",
+    "/v1/sources/qn-interview-dti2020", "/v1/coverage?limit=1000", "/v1/metrics?limit=7",
+]
+
+
+def test_rest_answers_the_same_on_postgres(seeded_postgres: str, client) -> None:
+    from starlette.testclient import TestClient
+
+    from api.app import create_app
+    from api.settings import Settings
+
+    pg_app = create_app(Settings(database_url=seeded_postgres))
+    with TestClient(pg_app, raise_server_exceptions=False) as pg:
+        for url in PARITY_URLS:
+            a, b = client.get(url), pg.get(url)
+            assert a.status_code == b.status_code == 200, (url, b.text)
+            assert a.json() == b.json(), url
+            assert a.headers["etag"] == b.headers["etag"], url
+        nxt = pg.get("/v1/scores?limit=5").json()["links"]["next"]
+        assert pg.get(nxt).status_code == 200
+        from sqlalchemy import text
+        from sqlalchemy.exc import DBAPIError
+
+        with pg_app.state.api.db.connect() as conn, pytest.raises(DBAPIError):
+            conn.execute(text("DELETE FROM score"))

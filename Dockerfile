@@ -1,0 +1,17 @@
+# DTI Open Data: the API with its seeded embedded database, run as a non-root user.
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
+    DTI_DATABASE_URL=sqlite:////srv/dti/var/dti.sqlite
+WORKDIR /srv/dti
+COPY pyproject.toml README.md ./
+COPY api ./api
+COPY models ./models
+COPY seed ./seed
+COPY openapi ./openapi
+RUN pip install -e . && useradd --system --uid 10001 --home /srv/dti dti \
+    && mkdir -p var && dti-api seed --quiet && chown -R root:root /srv/dti \
+    && chmod -R a+rX /srv/dti
+USER dti
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=3s CMD python -c "import urllib.request as u; u.urlopen('http://127.0.0.1:8000/health')"
+CMD ["dti-api", "serve", "--host", "0.0.0.0", "--port", "8000", "--workers", "2"]

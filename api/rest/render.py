@@ -1,0 +1,78 @@
+"""Render service results as JSON, CSV or NDJSON, with `name` in the chosen language."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+MEDIA = {"json": "application/json", "csv": "text/csv; charset=utf-8",
+         "ndjson": "application/x-ndjson"}
+ACCEPT = {"text/csv": "csv", "application/x-ndjson": "ndjson", "application/json": "json"}
+NAME_PAIRS = (("name_vi", "name_en", "name"), ("entity_name_vi", "entity_name_en",
+                                               "entity_name"))
+
+
+def localise(item: Any, lang: str) -> Any:
+    """Add `name` (and `entity_name`) in `lang` next to every vi/en pair, recursively."""
+    if isinstance(item, list):
+        return [localise(i, lang) for i in item]
+    if not isinstance(item, dict):
+        return item
+    out = {k: localise(v, lang) if isinstance(v, list | dict) else v for k, v in item.items()}
+    for vi, en, name in NAME_PAIRS:
+        if vi in out and en in out:
+            out[name] = out[vi] if lang == "vi" else out[en]
+    return out
+
+
+def dumps(document: Any) -> bytes:
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, list):
+        return ";".join(str(v.get("source_id") or v.get("code") or json.dumps(v))
+                        if isinstance(v, dict) else str(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else value
+
+
+def csv_fields(model: type) -> list[str]:
+    """CSV columns of a read model: its keys plus the localised name columns."""
+    fields = [k for k in model.__annotations__ if k not in ("children", "parent")]
+    return fields + [name for vi, en, name in NAME_PAIRS if vi in fields and en in fields]
+
+
+def csv_lines(rows: Iterable[dict[str, Any]], fields: list[str], bom: bool) -> Iterator[bytes]:
+    """Stream CSV: a header row, then one line per row, in chunks."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=fields, extrasaction="ignore",
+                            lineterminator="\n")
+    if bom:
+        buffer.write("\ufeff")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: _cell(v) for k, v in row.items()})
+        if buffer.tell() > 65536:
+            yield buffer.getvalue().encode()
+            buffer.seek(0)
+            buffer.truncate()
+    if buffer.tell():
+        yield buffer.getvalue().encode()
+
+
+def ndjson_lines(rows: Iterable[dict[str, Any]]) -> Iterator[bytes]:
+    chunk: list[bytes] = []
+    for row in rows:
+        chunk.append(dumps(row) + b"\n")
+        if len(chunk) >= 500:
+            yield b"".join(chunk)
+            chunk = []
+    if chunk:
+        yield b"".join(chunk)

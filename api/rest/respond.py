@@ -1,0 +1,166 @@
+"""From request to response: parse, negotiate, cache, call the service, render."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+
+from api.errors import ApiError
+from api.rest.cache import Rendered, ResponseCache, etag_for, etag_matches
+from api.rest.params import Param, page_request, parse_query
+from api.rest.render import ACCEPT, MEDIA, csv_fields, csv_lines, dumps, localise, ndjson_lines
+from api.services.context import QueryContext
+from api.services.paging import MAX_LIMIT, CursorCodec, PageRequest
+from api.settings import Settings
+
+
+@dataclass(frozen=True)
+class Result:
+    data: Any
+    meta: dict[str, Any] = field(default_factory=dict)
+    next_cursor: str | None = None
+
+
+Handler = Callable[[QueryContext, dict[str, Any], dict[str, str], PageRequest], Result]
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    path: str
+    operation_id: str
+    summary: str
+    model: type
+    handler: Handler
+    params: dict[str, Param] = field(default_factory=dict)
+    collection: bool = True
+    paged: bool = True
+    path_params: dict[str, str] = field(default_factory=dict)
+    not_found: bool = False  # may answer 404 (unknown code, no published data)
+
+
+@dataclass
+class ApiState:
+    settings: Settings
+    db: Any  # api.db.Database
+    cache: ResponseCache
+    codec: CursorCodec
+
+
+VARY = "Accept, Accept-Language, Accept-Encoding"
+
+
+def negotiate(request: Request, params: dict[str, Any], collection: bool) -> tuple[str, str]:
+    fmt = params.get("format")
+    if fmt is None and collection:
+        accept = request.headers.get("accept", "")
+        for media, name in ACCEPT.items():
+            if media in accept:
+                fmt = name
+                break
+    lang = params.get("lang")
+    if lang is None:
+        header = request.headers.get("accept-language", "").lower()
+        primary = header.split(",")[0].split(";")[0].strip()
+        lang = "en" if primary.startswith("en") else "vi"
+    return fmt or "json", lang
+
+
+def _cache_headers(state: ApiState, etag: str) -> dict[str, str]:
+    return {"ETag": etag, "Cache-Control": f"public, max-age={state.settings.cache_max_age}",
+            "Vary": VARY}
+
+
+def _link_url(request: Request, cursor: str) -> str:
+    items = [(k, v) for k, v in request.query_params.multi_items() if k != "cursor"]
+    return f"{request.url.path}?{urlencode(items + [('cursor', cursor)])}"
+
+
+def _self_url(request: Request) -> str:
+    query = request.url.query
+    return f"{request.url.path}?{query}" if query else request.url.path
+
+
+async def respond(request: Request, endpoint: Endpoint) -> Response:
+    state: ApiState = request.app.state.api
+    params = parse_query(request.query_params, endpoint.params, endpoint.paged,
+                         endpoint.collection)
+    fmt, lang = negotiate(request, params, endpoint.collection)
+    path_params = dict(request.path_params)
+    normal = sorted((k, str(v)) for k, v in params.items() if k not in ("lang", "format"))
+    key = f"{request.url.path}?{urlencode(normal)}|{lang}|{fmt}"
+    gzip_ok = "gzip" in request.headers.get("accept-encoding", "")
+    etag = etag_for(state.db.version, key)
+    etags = (etag, etag[:-1] + '-gzip"')
+    if etag_matches(request.headers.get("if-none-match"), etags):
+        return Response(status_code=304, headers=_cache_headers(state, etag))
+    if fmt != "json":
+        return await _stream(request, state, endpoint, params, path_params, fmt, lang, etag)
+    rendered = state.cache.get(key)
+    if rendered is None:
+        result = await run_in_threadpool(_call, state, endpoint, params, path_params,
+                                         page_request(params))
+        links = {"self": _self_url(request)}
+        document: dict[str, Any] = {"data": localise(result.data, lang)}
+        link = None
+        if endpoint.collection:
+            links["next"] = _link_url(request, result.next_cursor) if result.next_cursor \
+                else None
+            link = f'<{links["next"]}>; rel="next"' if links["next"] else None
+            document["meta"] = result.meta
+        document["links"] = links
+        rendered = Rendered.build(dumps(document), link)
+        state.cache.put(key, rendered)
+    headers = _cache_headers(state, etag)
+    if rendered.link:
+        headers["Link"] = rendered.link
+    body = rendered.body
+    if gzip_ok and rendered.gzipped is not None:
+        body, headers["Content-Encoding"] = rendered.gzipped, "gzip"
+        headers["ETag"] = etags[1]
+    return Response(body, media_type=MEDIA["json"], headers=headers)
+
+
+def _call(state: ApiState, endpoint: Endpoint, params: dict[str, Any],
+          path_params: dict[str, str], page: PageRequest) -> Result:
+    with state.db.connect() as conn:
+        return endpoint.handler(QueryContext(conn, state.codec), params, path_params, page)
+
+
+def _rows(state: ApiState, endpoint: Endpoint, params: dict[str, Any],
+          path_params: dict[str, str], lang: str) -> Iterator[dict[str, Any]]:
+    """Every matching row, page after page, so no export is held in memory whole."""
+    cursor = params.get("cursor")
+    while True:
+        result = _call(state, endpoint, params, path_params, PageRequest(MAX_LIMIT, cursor))
+        data = result.data if isinstance(result.data, list) else [result.data]
+        yield from localise(data, lang)
+        cursor = result.next_cursor
+        if not cursor:
+            return
+
+
+async def _stream(request: Request, state: ApiState, endpoint: Endpoint,
+                  params: dict[str, Any], path_params: dict[str, str], fmt: str, lang: str,
+                  etag: str) -> Response:
+    # Run one row now so a bad cursor or unknown code is a 4xx, not a broken stream.
+    await run_in_threadpool(_call, state, endpoint, params, path_params,
+                            PageRequest(1, params.get("cursor")))
+    rows = _rows(state, endpoint, params, path_params, lang)
+    chunks = csv_lines(rows, csv_fields(endpoint.model), params.get("bom", False)) \
+        if fmt == "csv" else ndjson_lines(rows)
+    headers = _cache_headers(state, etag)
+    if fmt == "csv":
+        name = endpoint.operation_id.replace("_", "-")
+        headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    return StreamingResponse(chunks, media_type=MEDIA[fmt], headers=headers)
+
+
+def problem_response(error: ApiError, instance: str | None = None) -> Response:
+    return Response(dumps(error.problem(instance)), status_code=error.status,
+                    media_type="application/problem+json")

@@ -1,0 +1,178 @@
+"""The catalog: framework editions, the indicator tree, entities and metrics."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Table, and_, select
+
+from api.errors import not_found
+from api.services.context import QueryContext
+from api.services.paging import Page, PageRequest, SortKey, paginate, paginate_list
+from models import public as pub
+from models import tables as t
+from seed.catalog import fold
+
+FRAMEWORK: Table = t.Framework.__table__  # type: ignore[attr-defined]
+INDICATOR: Table = t.Indicator.__table__  # type: ignore[attr-defined]
+ENTITY: Table = t.Entity.__table__  # type: ignore[attr-defined]
+LINK: Table = t.EntityLink.__table__  # type: ignore[attr-defined]
+MEMBER: Table = t.CohortMember.__table__  # type: ignore[attr-defined]
+METRIC: Table = t.Metric.__table__  # type: ignore[attr-defined]
+F, I, E, M = FRAMEWORK.c, INDICATOR.c, ENTITY.c, METRIC.c
+INDICATOR_COLUMNS = ("code", "framework_id", "level", "kind", "parent_code", "name_vi",
+                     "name_en", "max_points", "weight", "scale", "definition", "source_id",
+                     "note")
+
+
+def _framework(r: Mapping[str, Any], roots: dict[str, str]) -> pub.Framework:
+    out = {k: r[k] for k in ("id", "edition", "level", "decision", "issued_date",
+                             "valid_from_year", "valid_to_year", "summary", "source_id",
+                             "note")}
+    return {**out, "root_indicator": roots.get(r["id"])}  # type: ignore[typeddict-item]
+
+
+def _roots(conn: Connection) -> dict[str, str]:
+    rows = conn.execute(select(I.framework_id, I.code).where(I.kind == "root")).all()
+    return {r.framework_id: r.code for r in rows}
+
+
+def list_frameworks(ctx: QueryContext, page: PageRequest) -> Page[pub.Framework]:
+    roots = _roots(ctx.conn)
+    return paginate(ctx.conn, ctx.codec, "frameworks", select(FRAMEWORK), [SortKey(F.id)],
+                    page, lambda r: _framework(r, roots))
+
+
+def get_framework(ctx: QueryContext, framework_id: str) -> pub.Framework:
+    row = ctx.conn.execute(select(FRAMEWORK).where(F.id == framework_id)).first()
+    if row is None:
+        raise not_found(f"no framework with id {framework_id!r}")
+    return _framework(row._mapping, _roots(ctx.conn))
+
+
+@dataclass(frozen=True)
+class IndicatorFilter:
+    framework: str | None = None
+    level: str | None = None
+    kind: str | None = None
+    parent: str | None = None
+
+
+def _indicator(r: Mapping[str, Any]) -> pub.Indicator:
+    return {k: r[k] for k in INDICATOR_COLUMNS}  # type: ignore[return-value]
+
+
+def _indicator_select(f: IndicatorFilter) -> Any:
+    where = [col == value for col, value in ((I.framework_id, f.framework), (I.level, f.level),
+                                             (I.kind, f.kind), (I.parent_code, f.parent))
+             if value is not None]
+    return select(INDICATOR).where(and_(*where)) if where else select(INDICATOR)
+
+
+def list_indicators(ctx: QueryContext, f: IndicatorFilter,
+                    page: PageRequest) -> Page[pub.Indicator]:
+    keys = [SortKey(I.id)]
+    return paginate(ctx.conn, ctx.codec, f"indicators|{f}", _indicator_select(f), keys, page,
+                    _indicator)
+
+
+def indicator_tree(ctx: QueryContext, f: IndicatorFilter,
+                   page: PageRequest) -> Page[pub.Indicator]:
+    """Roots (or the children of `parent`) with their descendants nested."""
+    rows = [_indicator(r._mapping) for r in ctx.conn.execute(
+        _indicator_select(IndicatorFilter(f.framework, f.level, f.kind)).order_by(I.id))]
+    children: dict[tuple[Any, str], list[pub.Indicator]] = defaultdict(list)
+    for row in rows:
+        if row["parent_code"]:
+            children[(row["framework_id"], row["parent_code"])].append(row)
+    for row in rows:
+        row["children"] = children.get((row["framework_id"], row["code"]), [])
+    tops = [r for r in rows if r["parent_code"] == f.parent] if f.parent else [
+        r for r in rows if not r["parent_code"] or f.kind]
+    return paginate_list(ctx.codec, f"indicator-tree|{f}", tops,
+                         lambda r: [r["framework_id"] or "", r["code"]], page)
+
+
+def get_indicator(ctx: QueryContext, code: str, framework: str | None) -> pub.Indicator:
+    """One indicator in one edition (the latest that has it unless `framework` is given)."""
+    stmt = select(INDICATOR).where(I.code == code)
+    if framework:
+        stmt = stmt.where(I.framework_id == framework)
+    rows = ctx.conn.execute(stmt.order_by(I.framework_id.desc(), I.id)).all()
+    if not rows:
+        where = f" in framework {framework!r}" if framework else ""
+        raise not_found(f"no indicator with code {code!r}{where}")
+    item = _indicator(rows[0]._mapping)
+    siblings = ctx.conn.execute(select(INDICATOR).where(
+        I.framework_id.is_(item["framework_id"]) if item["framework_id"] is None
+        else I.framework_id == item["framework_id"], I.level == item["level"])
+        .order_by(I.id)).all()
+    by_code = {r.code: _indicator(r._mapping) for r in siblings}
+    item["parent"] = by_code.get(item["parent_code"] or "")
+    item["children"] = [c for c in by_code.values() if c["parent_code"] == code]
+    return item
+
+
+@dataclass(frozen=True)
+class EntityFilter:
+    kinds: tuple[str, ...] = ()
+    region: str | None = None
+    cohort: str | None = None
+    q: str | None = None
+
+
+def _cohorts_of(conn: Connection, codes: list[str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = defaultdict(list)
+    for r in conn.execute(select(MEMBER.c.entity_code, MEMBER.c.cohort)
+                          .where(MEMBER.c.entity_code.in_(codes))
+                          .order_by(MEMBER.c.cohort)):
+        out[r.entity_code].append(r.cohort)
+    return out
+
+
+def _entity(r: Mapping[str, Any], cohorts: list[str]) -> pub.Entity:
+    keys = ("code", "kind", "level", "name_vi", "name_en", "region", "valid_from", "valid_to",
+            "has_public_services", "admin_centre", "group_2020", "source_id", "note")
+    return {**{k: r[k] for k in keys}, "cohorts": cohorts}  # type: ignore[typeddict-item]
+
+
+def list_entities(ctx: QueryContext, f: EntityFilter, page: PageRequest) -> Page[pub.Entity]:
+    stmt = select(ENTITY).where(E.synthetic.is_(False))
+    if f.kinds:
+        stmt = stmt.where(E.kind.in_(f.kinds))
+    if f.region:
+        stmt = stmt.where(E.region == f.region)
+    if f.cohort:
+        stmt = stmt.where(E.code.in_(select(MEMBER.c.entity_code)
+                                     .where(MEMBER.c.cohort == f.cohort)))
+    if f.q:
+        stmt = stmt.where(E.search_key.contains(fold(f.q).strip(), autoescape=True))
+    raw = paginate(ctx.conn, ctx.codec, f"entities|{f}", stmt, [SortKey(E.code)], page, dict)
+    cohorts = _cohorts_of(ctx.conn, [r["code"] for r in raw.items])
+    return Page([_entity(r, cohorts[r["code"]]) for r in raw.items], raw.total, raw.next_cursor)
+
+
+def get_entity(ctx: QueryContext, code: str) -> pub.Entity:
+    row = ctx.conn.execute(select(ENTITY).where(E.code == code)).first()
+    if row is None:
+        raise not_found(f"no entity with code {code!r}")
+    item = _entity(row._mapping, _cohorts_of(ctx.conn, [code])[code])
+
+    def refs(own: Any, other: Any) -> list[pub.EntityRef]:
+        rows = ctx.conn.execute(select(E.code, E.name_vi, E.name_en)
+                                .join(LINK, other == E.code).where(own == code)
+                                .order_by(E.code)).all()
+        return [{"code": r.code, "name_vi": r.name_vi, "name_en": r.name_en} for r in rows]
+
+    item["predecessors"] = refs(LINK.c.new_code, LINK.c.old_code)
+    item["successors"] = refs(LINK.c.old_code, LINK.c.new_code)
+    return item
+
+
+def list_metrics(ctx: QueryContext, page: PageRequest) -> Page[pub.Metric]:
+    return paginate(ctx.conn, ctx.codec, "metrics", select(METRIC), [SortKey(M.code)], page,
+                    lambda r: {k: r[k] for k in ("code", "name_vi", "name_en", "unit",
+                                                 "definition")})

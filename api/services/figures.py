@@ -1,0 +1,160 @@
+"""Aggregates, public-service statistics, coverage and sources."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Table, and_, case, func, select
+
+from api.errors import not_found
+from api.services.context import QueryContext, Years
+from api.services.paging import Page, PageRequest, SortKey, paginate, paginate_list
+from api.services.scores import CLAIM, COHORT, SCORE, SOURCE, claims_for, split_claims
+from models import public as pub
+from models import tables as t
+
+AGGREGATE: Table = t.Aggregate.__table__  # type: ignore[attr-defined]
+STATISTIC: Table = t.Statistic.__table__  # type: ignore[attr-defined]
+A, ST, S, C, SRC = AGGREGATE.c, STATISTIC.c, SCORE.c, CLAIM.c, SOURCE.c
+
+
+@dataclass(frozen=True)
+class AggregateFilter:
+    years: Years | None = None
+    cohorts: tuple[str, ...] = ()
+    indicators: tuple[str, ...] = ()
+    statistics: tuple[str, ...] = ()
+
+
+def list_aggregates(ctx: QueryContext, f: AggregateFilter,
+                    page: PageRequest) -> Page[pub.Aggregate]:
+    where = [f.years.clause(A.year)] if f.years else []
+    for values, column in ((f.cohorts, A.cohort), (f.indicators, A.indicator_code),
+                           (f.statistics, A.statistic)):
+        if values:
+            where.append(column.in_(values))
+    stmt = select(AGGREGATE).where(and_(*where)) if where else select(AGGREGATE)
+    keys = [SortKey(A.year), SortKey(A.cohort), SortKey(A.indicator_code),
+            SortKey(A.statistic)]
+    raw = paginate(ctx.conn, ctx.codec, f"aggregates|{f}", stmt, keys, page, dict)
+    claims = claims_for(ctx.conn, "aggregate", [r["id"] for r in raw.items])
+    items: list[pub.Aggregate] = []
+    for r in raw.items:
+        sources, conflicts = split_claims(claims[r["id"]])
+        items.append({"id": r["id"], "year": r["year"], "cohort": r["cohort"],
+                      "indicator": r["indicator_code"], "statistic": r["statistic"],
+                      "value": r["value"], "value_text": r["value_text"], "note": r["note"],
+                      "sources": sources, "conflicts": conflicts})
+    return Page(items, raw.total, raw.next_cursor)
+
+
+@dataclass(frozen=True)
+class StatisticFilter:
+    entities: tuple[str, ...] = ()
+    metrics: tuple[str, ...] = ()
+    date_from: str | None = None
+    date_to: str | None = None
+    dated: bool | None = None
+
+
+STATISTIC_KEYS = ("id", "entity_code", "entity_name", "metric", "unit", "as_of",
+                  "period_start", "period_end", "value", "value_text", "source_id", "note")
+
+
+def list_statistics(ctx: QueryContext, f: StatisticFilter,
+                    page: PageRequest) -> Page[pub.Statistic]:
+    """Statistics; a date range keeps only dated rows whose reference date falls in it."""
+    where = []
+    if f.entities:
+        where.append(ST.entity_code.in_(f.entities))
+    if f.metrics:
+        where.append(ST.metric.in_(f.metrics))
+    if f.date_from:
+        where.append(ST.ref_date >= f.date_from)
+    if f.date_to:  # a partial date compares as its first day: 2021-05 <= 2021-05-31
+        where.append(ST.ref_date <= f.date_to)
+    if f.dated is not None:
+        where.append(ST.ref_date.is_not(None) if f.dated else ST.ref_date.is_(None))
+    stmt = select(STATISTIC).where(and_(*where)) if where else select(STATISTIC)
+    return paginate(ctx.conn, ctx.codec, f"statistics|{f}", stmt, [SortKey(ST.id)], page,
+                    lambda r: {k: r[k] for k in STATISTIC_KEYS})
+
+
+@dataclass(frozen=True)
+class CoverageFilter:
+    years: Years | None = None
+    cohorts: tuple[str, ...] = ()
+    indicators: tuple[str, ...] = ()
+
+
+def coverage(ctx: QueryContext, f: CoverageFilter, page: PageRequest) -> Page[pub.Coverage]:
+    where = [S.synthetic.is_(False)]
+    if f.years:
+        where.append(f.years.clause(S.year))
+    if f.cohorts:
+        where.append(S.cohort.in_(f.cohorts))
+    if f.indicators:
+        where.append(S.indicator_code.in_(f.indicators))
+    stmt = (select(S.year, S.cohort, S.indicator_code, COHORT.c.size,
+                   func.count(func.distinct(case((S.value.is_not(None), S.entity_code)))),
+                   func.count(func.distinct(case((S.rank.is_not(None), S.entity_code)))),
+                   func.count())
+            .join(COHORT, COHORT.c.code == S.cohort).where(and_(*where))
+            .group_by(S.year, S.cohort, S.indicator_code, COHORT.c.size)
+            .order_by(S.year, S.cohort, S.indicator_code))
+    rows: list[pub.Coverage] = [
+        {"year": y, "cohort": c, "indicator": i, "cohort_size": n, "with_value": v,
+         "with_rank": r, "figures": k} for y, c, i, n, v, r, k in ctx.conn.execute(stmt)]
+    return paginate_list(ctx.codec, f"coverage|{f}", rows,
+                         lambda r: [r["year"], r["cohort"], r["indicator"]], page)
+
+
+def _source(r: Any) -> pub.Source:
+    keys = ("id", "url", "title", "publisher", "published_date", "language", "tier")
+    return {**{k: r[k] for k in keys},  # type: ignore[typeddict-item]
+            "figure_count": r["figure_count"] + r["statistic_count"]}
+
+
+def _source_select() -> Any:
+    figures = (select(func.count()).where(C.source_id == SRC.id).correlate(SOURCE)
+               .scalar_subquery())
+    stats = (select(func.count()).where(ST.source_id == SRC.id).correlate(SOURCE)
+             .scalar_subquery())
+    return select(SOURCE, figures.label("figure_count"), stats.label("statistic_count"))
+
+
+def list_sources(ctx: QueryContext, tier: str | None, page: PageRequest) -> Page[pub.Source]:
+    stmt = _source_select()
+    if tier:
+        stmt = stmt.where(SRC.tier == tier)
+    return paginate(ctx.conn, ctx.codec, f"sources|{tier}", stmt, [SortKey(SRC.id)], page,
+                    _source)
+
+
+def get_source(ctx: QueryContext, source_id: str) -> pub.Source:
+    """A source with every figure it supports or contradicts."""
+    row = ctx.conn.execute(_source_select().where(SRC.id == source_id)).first()
+    if row is None:
+        raise not_found(f"no source with id {source_id!r}")
+    item = _source(row._mapping)
+    score_rows = ctx.conn.execute(
+        select(S.id, S.year, S.entity_code, S.cohort, S.indicator_code, C.value_text, C.rank,
+               C.agrees).join(CLAIM, and_(C.figure_kind == "score", C.figure_id == S.id))
+        .where(C.source_id == source_id).order_by(S.id)).all()
+    agg_rows = ctx.conn.execute(
+        select(A.id, A.year, A.cohort, A.indicator_code, A.statistic, C.value_text, C.agrees)
+        .join(CLAIM, and_(C.figure_kind == "aggregate", C.figure_id == A.id))
+        .where(C.source_id == source_id).order_by(A.id)).all()
+    figures: list[pub.FigureRef] = [
+        {"kind": "score", "id": r.id, "year": r.year, "entity_code": r.entity_code,
+         "cohort": r.cohort, "indicator": r.indicator_code, "statistic": None,
+         "value_text": r.value_text, "rank": r.rank, "agrees": bool(r.agrees)}
+        for r in score_rows]
+    figures += [
+        {"kind": "aggregate", "id": r.id, "year": r.year, "entity_code": None,
+         "cohort": r.cohort, "indicator": r.indicator_code, "statistic": r.statistic,
+         "value_text": r.value_text, "rank": None, "agrees": bool(r.agrees)}
+        for r in agg_rows]
+    item["figures"] = figures
+    return item

@@ -1,0 +1,144 @@
+"""Keyset pagination with opaque, tamper-evident cursors."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import ColumnElement, Connection, Select, and_, false, func, or_, select
+
+from api.errors import invalid
+
+T = TypeVar("T")
+MAX_LIMIT = 1000
+DEFAULT_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    limit: int = DEFAULT_LIMIT
+    cursor: str | None = None
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    total: int
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class SortKey:
+    column: ColumnElement[Any]
+    descending: bool = False
+    nullable: bool = False
+
+
+class CursorCodec:
+    """Signs (scope, key) pairs; a cursor from another query or edited by hand is refused."""
+
+    def __init__(self, secret: str) -> None:
+        self._secret = secret.encode()
+
+    def _sign(self, payload: bytes) -> str:
+        mac = hmac.new(self._secret, payload, hashlib.sha256).digest()[:12]
+        return base64.urlsafe_b64encode(mac).decode().rstrip("=")
+
+    def encode(self, scope: str, key: Sequence[Any]) -> str:
+        payload = json.dumps([scope_digest(scope), list(key)], separators=(",", ":")).encode()
+        body = base64.urlsafe_b64encode(payload).decode().rstrip("=")
+        return f"{body}.{self._sign(payload)}"
+
+    def decode(self, scope: str, token: str) -> list[Any]:
+        try:
+            body, signature = token.split(".")
+            payload = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+            valid = hmac.compare_digest(signature, self._sign(payload))
+            digest, key = json.loads(payload) if valid else (None, None)
+        except (ValueError, UnicodeDecodeError):
+            valid, digest, key = False, None, None
+        if not valid or not isinstance(key, list):
+            raise invalid("cursor", "the cursor is malformed or has been modified")
+        if digest != scope_digest(scope):
+            raise invalid("cursor", "the cursor belongs to a different query; "
+                                    "keep the other parameters unchanged while paging")
+        return key
+
+
+def scope_digest(scope: str) -> str:
+    return hashlib.sha256(scope.encode()).hexdigest()[:16]
+
+
+def _equal(key: SortKey, value: Any) -> ColumnElement[bool]:
+    return key.column.is_(None) if value is None else key.column == value
+
+
+def after(keys: Sequence[SortKey], values: Sequence[Any]) -> ColumnElement[bool]:
+    """Rows strictly after `values` in the order of `keys` (nulls last)."""
+    clauses = []
+    for i, key in enumerate(keys):
+        value = values[i]
+        if value is None:
+            later: ColumnElement[bool] = false()
+        else:
+            later = key.column < value if key.descending else key.column > value
+            if key.nullable:
+                later = or_(later, key.column.is_(None))
+        clauses.append(and_(*(_equal(keys[j], values[j]) for j in range(i)), later))
+    return or_(*clauses)
+
+
+def order_by(keys: Sequence[SortKey]) -> list[ColumnElement[Any]]:
+    out: list[ColumnElement[Any]] = []
+    for key in keys:
+        if key.nullable:
+            out.append(key.column.is_(None))
+        out.append(key.column.desc() if key.descending else key.column.asc())
+    return out
+
+
+def count(conn: Connection, stmt: Select[Any]) -> int:
+    return int(conn.execute(select(func.count()).select_from(stmt.order_by(None).subquery()))
+               .scalar_one())
+
+
+def paginate(conn: Connection, codec: CursorCodec, scope: str, stmt: Select[Any],
+             keys: Sequence[SortKey], page: PageRequest,
+             to_item: Callable[[Any], T]) -> Page[T]:
+    """Run `stmt` ordered by `keys` (the last one unique) from the cursor on."""
+    total = count(conn, stmt)
+    query = stmt.add_columns(*(k.column.label(f"_k{i}") for i, k in enumerate(keys)))
+    if page.cursor:
+        values = codec.decode(scope, page.cursor)
+        if len(values) != len(keys):
+            raise invalid("cursor", "the cursor does not fit this collection")
+        query = query.where(after(keys, values))
+    rows = conn.execute(query.order_by(*order_by(keys)).limit(page.limit + 1)).all()
+    more = len(rows) > page.limit
+    rows = rows[: page.limit]
+    cursor = None
+    if more:
+        last = rows[-1]._mapping
+        cursor = codec.encode(scope, [last[f"_k{i}"] for i in range(len(keys))])
+    return Page([to_item(r._mapping) for r in rows], total, cursor)
+
+
+def paginate_list(codec: CursorCodec, scope: str, items: list[T],
+                  key: Callable[[T], Any], page: PageRequest) -> Page[T]:
+    """Keyset paging over a small list computed in full (rankings, coverage, trees)."""
+    start = 0
+    if page.cursor:
+        last = codec.decode(scope, page.cursor)
+        keys = [json.loads(json.dumps([key(item)])) for item in items]
+        if last not in keys:
+            raise invalid("cursor", "the cursor does not fit this collection")
+        start = keys.index(last) + 1
+    chunk = items[start:start + page.limit]
+    more = start + page.limit < len(items)
+    cursor = codec.encode(scope, [key(chunk[-1])]) if more and chunk else None
+    return Page(chunk, len(items), cursor)

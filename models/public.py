@@ -1,0 +1,196 @@
+"""Read models: what the services return and both adapters serve (the OpenAPI components).
+
+They are TypedDicts so a page of rows costs no object construction; pydantic derives
+their JSON Schema for the committed OpenAPI document. Every name pair (name_vi,
+name_en) is joined by a `name` in the requested language when rendered.
+"""
+
+from __future__ import annotations
+
+from typing_extensions import NotRequired, TypedDict
+
+
+class Claim(TypedDict):
+    """What one source says about a figure."""
+
+    source_id: str
+    url: str | None
+    publisher: str
+    tier: str
+    value: float | None
+    value_text: str | None
+    rank: int | None
+    note: str | None
+
+
+class Score(TypedDict):
+    id: int
+    year: int
+    entity_code: str
+    entity_name_vi: str
+    entity_name_en: str
+    entity_kind: str
+    indicator: str
+    cohort: str
+    cohort_size: int
+    value: float | None
+    value_text: str | None
+    rank: int | None
+    note: str | None
+    sources: list[Claim]
+    conflicts: list[Claim]
+
+
+class RankingEntry(TypedDict):
+    rank: int | None
+    entity_code: str
+    entity_name_vi: str
+    entity_name_en: str
+    value: float | None
+    value_text: str | None
+    previous_rank: int | None
+    rank_change: int | None
+    previous_value: float | None
+    value_change: float | None
+    has_conflict: bool
+    source_ids: list[str]
+
+
+class EntityRef(TypedDict):
+    code: str
+    name_vi: str
+    name_en: str
+
+
+class Entity(TypedDict):
+    code: str
+    kind: str
+    level: str
+    name_vi: str
+    name_en: str
+    region: str | None
+    valid_from: str | None
+    valid_to: str | None
+    has_public_services: bool | None
+    admin_centre: str | None
+    group_2020: int | None
+    cohorts: list[str]
+    source_id: str | None
+    note: str | None
+    predecessors: NotRequired[list[EntityRef]]
+    successors: NotRequired[list[EntityRef]]
+
+
+class Framework(TypedDict):
+    id: str
+    edition: str
+    level: str
+    decision: str
+    issued_date: str | None
+    valid_from_year: int | None
+    valid_to_year: int | None
+    summary: str
+    source_id: str
+    note: str | None
+    root_indicator: str | None
+
+
+class Indicator(TypedDict):
+    code: str
+    framework_id: str | None
+    level: str
+    kind: str
+    parent_code: str | None
+    name_vi: str
+    name_en: str
+    max_points: float | None
+    weight: float | None
+    scale: str
+    definition: str | None
+    source_id: str
+    note: str | None
+    children: NotRequired[list[Indicator]]
+    parent: NotRequired[Indicator | None]
+
+
+class Aggregate(TypedDict):
+    id: int
+    year: int
+    cohort: str
+    indicator: str
+    statistic: str
+    value: float | None
+    value_text: str | None
+    note: str | None
+    sources: list[Claim]
+    conflicts: list[Claim]
+
+
+class Metric(TypedDict):
+    code: str
+    name_vi: str
+    name_en: str
+    unit: str
+    definition: str
+
+
+class Statistic(TypedDict):
+    id: int
+    entity_code: str
+    entity_name: str
+    metric: str
+    unit: str
+    as_of: str | None
+    period_start: str | None
+    period_end: str | None
+    value: float
+    value_text: str
+    source_id: str
+    note: str | None
+
+
+class FigureRef(TypedDict):
+    kind: str
+    id: int
+    year: int
+    entity_code: str | None
+    cohort: str
+    indicator: str
+    statistic: str | None
+    value_text: str | None
+    rank: int | None
+    agrees: bool
+
+
+class Source(TypedDict):
+    id: str
+    url: str | None
+    title: str
+    publisher: str
+    published_date: str | None
+    language: str
+    tier: str
+    figure_count: int
+    figures: NotRequired[list[FigureRef]]
+
+
+class Coverage(TypedDict):
+    year: int
+    cohort: str
+    indicator: str
+    cohort_size: int
+    with_value: int
+    with_rank: int
+    figures: int
+
+
+class SeriesPoint(TypedDict):
+    year: int
+    indicator: str
+    cohort: str
+    value: float | None
+    value_text: str | None
+    rank: int | None
+    cohort_size: int
+    source_ids: list[str]
+    has_conflict: bool

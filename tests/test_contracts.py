@@ -1,0 +1,45 @@
+"""The committed contracts match the code, and the services stay framework-free."""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+from typing import Any
+
+from starlette.routing import Mount, Route
+
+from api.rest.openapi import OPENAPI_PATH, render
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_committed_openapi_matches_the_code() -> None:
+    assert OPENAPI_PATH.read_text(encoding="utf-8") == render(), \
+        "openapi/openapi.json is stale: run python -m api.rest.openapi"
+
+
+def test_served_routes_and_documented_paths_are_the_same_set(app: Any) -> None:
+    documented = set(json.loads(OPENAPI_PATH.read_text(encoding="utf-8"))["paths"])
+    # /docs/init.js and the static /docs/assets mount are the docs page's own files.
+    served = {r.path for r in app.routes if isinstance(r, Route)} - {"/docs/init.js"}
+    assert {r.path for r in app.routes if isinstance(r, Mount)} == {"/docs/assets"}
+    assert served - {"/graphql"} == documented
+
+
+def test_services_import_neither_starlette_nor_strawberry() -> None:
+    for path in (ROOT / "api" / "services").glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        names |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+        assert not {m for m in names if m.split(".")[0] in ("starlette", "strawberry")}, path
+
+
+def test_every_setting_is_documented_in_the_readme() -> None:
+    from dataclasses import fields
+
+    from api.settings import Settings
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for f in fields(Settings):
+        assert f"`DTI_{f.name.upper()}`" in readme, f.name

@@ -1,0 +1,33 @@
+"""Property-based tests of every operation against the committed OpenAPI document."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import schemathesis
+from hypothesis import HealthCheck, settings
+
+from api.app import create_app
+from api.settings import Settings
+from seed.build import DEFAULT_DATA, load
+
+# schemathesis parametrizes at collection time, so the app is built here, not in a fixture.
+_DB = Path(tempfile.mkdtemp(prefix="dti-schemathesis-")) / "dti.sqlite"
+load(DEFAULT_DATA, f"sqlite:///{_DB}")
+APP = create_app(Settings(database_url=f"sqlite:///{_DB}"))
+schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
+
+
+@schema.parametrize()
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+def test_every_operation_conforms(case: Any) -> None:
+    # Two 400s no schema can express: a generated cursor is never validly signed, and a
+    # descending year range (2024:2020) is refused on purpose. Every other check stays on.
+    query = case.query or {}
+    unexpressible = "cursor" in query or ":" in str(query.get("year", ""))
+    excluded = [schemathesis.checks.positive_data_acceptance] if unexpressible else []
+    response = case.call_and_validate(excluded_checks=excluded)
+    assert response.status_code < 500

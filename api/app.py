@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
 from typing import Any
 
 from starlette.applications import Starlette
@@ -137,7 +138,14 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     settings = settings or Settings.from_env()
     db = database or Database(settings.database_url, settings.pool_size)
     secret = settings.cursor_secret or f"dti-cursor-{db.version}"
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        yield
+        db.engine.dispose()  # close pooled connections on shutdown
+
     app = Starlette(
+        lifespan=lifespan,
         routes=routes(OPENAPI_PATH.read_bytes()),
         middleware=[Middleware(CORSMiddleware, allow_origins=["*"],
                                allow_methods=["GET", "HEAD", "POST", "OPTIONS"],

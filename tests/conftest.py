@@ -59,3 +59,13 @@ def client(app):  # type: ignore[no-untyped-def]
 
     with TestClient(app, raise_server_exceptions=False) as c:
         yield c
+
+
+@pytest.fixture
+def ctx(app):  # type: ignore[no-untyped-def]
+    """A service-layer context on the session database."""
+    from api.services.context import QueryContext
+
+    state = app.state.api
+    with state.db.connect() as conn:
+        yield QueryContext(conn, state.codec)

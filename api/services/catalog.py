@@ -98,10 +98,12 @@ def indicator_tree(ctx: QueryContext, f: IndicatorFilter,
 
 def get_indicator(ctx: QueryContext, code: str, framework: str | None) -> pub.Indicator:
     """One indicator in one edition (the latest that has it unless `framework` is given)."""
-    stmt = select(INDICATOR).where(I.code == code)
+    stmt = (select(INDICATOR).outerjoin(FRAMEWORK, F.id == I.framework_id)
+            .where(I.code == code))
     if framework:
         stmt = stmt.where(I.framework_id == framework)
-    rows = ctx.conn.execute(stmt.order_by(I.framework_id.desc(), I.id)).all()
+    newest_first = (F.valid_from_year.is_(None), F.valid_from_year.desc(), I.id)
+    rows = ctx.conn.execute(stmt.order_by(*newest_first)).all()
     if not rows:
         where = f" in framework {framework!r}" if framework else ""
         raise not_found(f"no indicator with code {code!r}{where}")

@@ -18,7 +18,11 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
 
+from api.app_meta import ATTRIBUTION, LICENCE_CODE
 from api.db import Database
+from api.graphql.http import STATIC as GRAPHQL_STATIC
+from api.graphql.http import graphql_endpoint
+from api.graphql.schema import build_schema
 from api.errors import ApiError
 from api.rest.cache import ResponseCache
 from api.rest.openapi import OPENAPI_PATH
@@ -30,8 +34,7 @@ from api.services.paging import CursorCodec
 from api.settings import Settings
 
 log = logging.getLogger("dti.api")
-LICENCE = {"code": "MIT", "data": "Figures are attributed to the public pages listed at "
-                                  "/v1/sources; cite DTI Open Data and the source."}
+LICENCE = {"code": LICENCE_CODE, "data": ATTRIBUTION}
 DOCS_HTML = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <title>DTI Open Data API</title><link rel="stylesheet" href="/docs/assets/swagger-ui.css">
 </head><body><div id="ui"></div><script src="/docs/assets/swagger-ui-bundle.js"></script>
@@ -61,7 +64,8 @@ async def index(request: Request) -> Response:
     links = {e.operation_id: e.path for e in ENDPOINTS}
     return _json({"data": {"dataset_version": db.version, "built_at": db.built_at,
                            "synthetic": db.synthetic, "licence": LICENCE, "collections": links},
-                  "links": {"self": "/v1", "openapi": "/openapi.json", "docs": "/docs"}})
+                  "links": {"self": "/v1", "openapi": "/openapi.json", "docs": "/docs",
+                            "graphql": "/graphql"}})
 
 
 async def health(request: Request) -> Response:
@@ -102,12 +106,13 @@ async def on_api_error(request: Request, exc: Exception) -> Response:
 
 async def on_http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
+    allow = (exc.headers or {}).get("Allow", "GET, HEAD")
     detail = {404: f"no route {request.url.path}",
               405: f"{request.method} is not allowed here; this API is read-only "
-                   "(GET and HEAD)"}.get(exc.status_code, str(exc.detail))
+                   f"(allowed: {allow})"}.get(exc.status_code, str(exc.detail))
     response = problem_response(ApiError(exc.status_code, detail), request.url.path)
     if exc.status_code == 405:
-        response.headers["Allow"] = "GET, HEAD"
+        response.headers["Allow"] = allow
     return response
 
 
@@ -130,6 +135,9 @@ def routes(openapi: bytes) -> list[BaseRoute]:
         Route("/docs/init.js", _static_text(DOCS_INIT.encode(), "text/javascript"),
               methods=["GET"]),
         Mount("/docs/assets", StaticFiles(directory=str(swagger_ui_path)), name="docs-assets"),
+        Route("/graphql", graphql_endpoint, methods=["GET", "POST"]),
+        Mount("/graphql/assets", StaticFiles(directory=str(GRAPHQL_STATIC)),
+              name="graphql-assets"),
     ]
 
 
@@ -154,6 +162,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         exception_handlers={ApiError: on_api_error, HTTPException: on_http_error,
                             Exception: on_unexpected},
     )
+    app.state.graphql = build_schema(settings)
     app.state.api = ApiState(settings, db, ResponseCache(settings.cache_max_entries,
                                                          settings.cache_max_bytes),
                              CursorCodec(secret))

@@ -30,6 +30,19 @@ class Settings:
                "so every replica over the same data agrees."})
     pool_size: int = field(default=8, metadata={
         "doc": "Database connections per process (PostgreSQL)."})
+    graphql_max_depth: int = field(default=12, metadata={
+        "doc": "Deepest field nesting a GraphQL query may use."})
+    graphql_max_aliases: int = field(default=15, metadata={
+        "doc": "Aliases a GraphQL query may use."})
+    graphql_max_tokens: int = field(default=2000, metadata={
+        "doc": "Tokens a GraphQL document may have."})
+    graphql_max_body_bytes: int = field(default=64 * 1024, metadata={
+        "doc": "Largest GraphQL request body (or GET query string); larger is 413."})
+    graphql_max_nodes: int = field(default=20000, metadata={
+        "doc": "Nodes a GraphQL query may request: the sum over connections of the "
+               "product of `first` along the path."})
+    graphql_parse_cache: int = field(default=256, metadata={
+        "doc": "Parsed and validated GraphQL documents kept (each cache)."})
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

@@ -21,10 +21,20 @@ def test_committed_openapi_matches_the_code() -> None:
 
 def test_served_routes_and_documented_paths_are_the_same_set(app: Any) -> None:
     documented = set(json.loads(OPENAPI_PATH.read_text(encoding="utf-8"))["paths"])
-    # /docs/init.js and the static /docs/assets mount are the docs page's own files.
+    # /docs/init.js and the static mounts are the docs and explorer pages' own files;
+    # /graphql has its own contract, openapi/schema.graphql.
     served = {r.path for r in app.routes if isinstance(r, Route)} - {"/docs/init.js"}
-    assert {r.path for r in app.routes if isinstance(r, Mount)} == {"/docs/assets"}
+    assert {r.path for r in app.routes if isinstance(r, Mount)} == {"/docs/assets",
+                                                                    "/graphql/assets"}
     assert served - {"/graphql"} == documented
+
+
+def test_committed_graphql_sdl_matches_the_code() -> None:
+    from api.graphql.sdl import SDL_PATH
+    from api.graphql.sdl import render as render_sdl
+
+    assert SDL_PATH.read_text(encoding="utf-8") == render_sdl(), \
+        "openapi/schema.graphql is stale: run python -m api.graphql.sdl"
 
 
 def test_services_import_neither_starlette_nor_strawberry() -> None:

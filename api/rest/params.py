@@ -16,7 +16,6 @@ from api.services.paging import DEFAULT_LIMIT, MAX_LIMIT, PageRequest
 
 CODE = re.compile(r"^[A-Za-z0-9_.|-]{1,64}$")
 MAX_LIST = 100
-MIN_YEAR, MAX_YEAR = 1990, 2100
 COMMON = ("lang", "format", "bom")
 PAGING = ("limit", "cursor")
 
@@ -29,27 +28,8 @@ class Param:
     required: bool = False
 
 
-def _year(text: str) -> int:
-    if not text.strip().isdigit():
-        raise ValueError(f"{text!r} is not a year")
-    year = int(text)
-    if not MIN_YEAR <= year <= MAX_YEAR:
-        raise ValueError(f"{year} is outside {MIN_YEAR}..{MAX_YEAR}")
-    return year
-
-
 def years(text: str) -> Years:
-    values, ranges = [], []
-    for part in text.split(","):
-        if ":" in part:
-            lo, _, hi = part.partition(":")
-            a, b = _year(lo), _year(hi)
-            if a > b:
-                raise ValueError(f"range {part!r} is descending; write {b}:{a}")
-            ranges.append((a, b))
-        else:
-            values.append(_year(part))
-    return Years(tuple(sorted(set(values))), tuple(sorted(set(ranges))))
+    return Years.parse(text)
 
 
 def codes(text: str) -> tuple[str, ...]:

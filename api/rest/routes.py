@@ -10,18 +10,9 @@ from api.rest.respond import Endpoint, Result
 from api.services import catalog, figures, rankings, scores
 from api.services.context import QueryContext
 from api.services.paging import Page, PageRequest
+from api.services.vocab import COHORTS, INDICATOR_KINDS, KINDS, LEVELS, STATISTICS, TIERS
 from models import public as pub
 
-LEVELS = ("province", "ministry", "national")
-KINDS = ("province", "municipality", "ministry", "nation")
-INDICATOR_KINDS = ("root", "pillar", "main", "component", "criterion", "external")
-COHORTS = ("provinces-63", "provinces-34", "ministries-public-services",
-           "ministries-no-public-services", "ministries-and-provinces", "nation",
-           "un-member-states")
-STATISTICS = ("mean", "value", "min", "max", "n_units", "count_above_mean", "count_ge_0.5",
-              "share_ge_0.5_pct", "growth_pct_vs_prev_year", "growth_pct_vs_prev_year_low",
-              "growth_pct_vs_prev_year_high", "growth_pct_vs_2020", "count_group_2")
-TIERS = ("official", "government", "press", "third-party")
 YEAR = r"(199\d|20\d\d|2100)"
 YEARS = Param(years, "One year, a list (2020,2022) or an inclusive range (2020:2024); "
                      "a range must not be descending.",

@@ -154,7 +154,7 @@ def list_entities(ctx: QueryContext, f: EntityFilter, page: PageRequest) -> Page
         stmt = stmt.where(E.search_key.contains(fold(f.q).strip(), autoescape=True))
     raw = paginate(ctx.conn, ctx.codec, f"entities|{f}", stmt, [SortKey(E.code)], page, dict)
     cohorts = _cohorts_of(ctx.conn, [r["code"] for r in raw.items])
-    return Page([_entity(r, cohorts[r["code"]]) for r in raw.items], raw.total, raw.next_cursor)
+    return raw.with_items([_entity(r, cohorts[r["code"]]) for r in raw.items])
 
 
 def get_entity(ctx: QueryContext, code: str) -> pub.Entity:
@@ -178,3 +178,64 @@ def list_metrics(ctx: QueryContext, page: PageRequest) -> Page[pub.Metric]:
     return paginate(ctx.conn, ctx.codec, "metrics", select(METRIC), [SortKey(M.code)], page,
                     lambda r: {k: r[k] for k in ("code", "name_vi", "name_en", "unit",
                                                  "definition")})
+
+
+def entities_by_code(conn: Connection, codes: list[str]) -> dict[str, pub.Entity]:
+    rows = conn.execute(select(ENTITY).where(E.code.in_(codes))).all()
+    cohorts = _cohorts_of(conn, codes)
+    return {r.code: _entity(r._mapping, cohorts[r.code]) for r in rows}
+
+
+def merger_links(conn: Connection, codes: list[str]
+                 ) -> dict[str, tuple[list[pub.EntityRef], list[pub.EntityRef]]]:
+    """(predecessors, successors) of many entities in one query."""
+    old, new = ENTITY.alias("old"), ENTITY.alias("new")
+    rows = conn.execute(
+        select(LINK.c.old_code, LINK.c.new_code, old.c.name_vi, old.c.name_en,
+               new.c.name_vi.label("new_vi"), new.c.name_en.label("new_en"))
+        .join(old, old.c.code == LINK.c.old_code).join(new, new.c.code == LINK.c.new_code)
+        .where(LINK.c.old_code.in_(codes) | LINK.c.new_code.in_(codes))
+        .order_by(LINK.c.old_code, LINK.c.new_code)).all()
+    out: dict[str, tuple[list[pub.EntityRef], list[pub.EntityRef]]] = {
+        c: ([], []) for c in codes}
+    for r in rows:
+        if r.new_code in out:
+            out[r.new_code][0].append({"code": r.old_code, "name_vi": r.name_vi,
+                                       "name_en": r.name_en})
+        if r.old_code in out:
+            out[r.old_code][1].append({"code": r.new_code, "name_vi": r.new_vi,
+                                       "name_en": r.new_en})
+    return out
+
+
+def indicators_by_code(conn: Connection, keys: list[tuple[str, str]]
+                       ) -> dict[tuple[str, str], pub.Indicator]:
+    """(code, level) -> the indicator in the newest edition that has it."""
+    codes = sorted({k[0] for k in keys})
+    rows = conn.execute(select(INDICATOR).outerjoin(FRAMEWORK, F.id == I.framework_id)
+                        .where(I.code.in_(codes))
+                        .order_by(F.valid_from_year.is_(None), F.valid_from_year.desc(),
+                                  I.id)).all()
+    out: dict[tuple[str, str], pub.Indicator] = {}
+    for r in rows:
+        out.setdefault((r.code, r.level), _indicator(r._mapping))
+    return {k: out[k] for k in keys if k in out}
+
+
+def indicators_of_frameworks(conn: Connection, framework_ids: list[str | None]
+                             ) -> dict[str | None, list[pub.Indicator]]:
+    """Every indicator of each framework (None = the non-framework external ones)."""
+    ids = [f for f in framework_ids if f is not None]
+    where = I.framework_id.in_(ids)
+    if None in framework_ids:
+        where = where | I.framework_id.is_(None)
+    out: dict[str | None, list[pub.Indicator]] = defaultdict(list)
+    for r in conn.execute(select(INDICATOR).where(where).order_by(I.id)):
+        out[r.framework_id].append(_indicator(r._mapping))
+    return out
+
+
+def frameworks_by_id(conn: Connection, ids: list[str]) -> dict[str, pub.Framework]:
+    roots = _roots(conn)
+    rows = conn.execute(select(FRAMEWORK).where(F.id.in_(ids))).all()
+    return {r.id: _framework(r._mapping, roots) for r in rows}

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Connection, and_, or_
 
+MIN_YEAR, MAX_YEAR = 1990, 2100
+
 from api.services.paging import CursorCodec
 
 
@@ -22,6 +24,21 @@ class Years:
     values: tuple[int, ...] = ()
     ranges: tuple[tuple[int, int], ...] = ()
 
+    @classmethod
+    def parse(cls, text: str) -> Years:
+        """Parse 2020 / 2020,2022 / 2020:2024; raise ValueError with a reason."""
+        values, ranges = [], []
+        for part in text.split(","):
+            if ":" in part:
+                lo, _, hi = part.partition(":")
+                a, b = _year(lo), _year(hi)
+                if a > b:
+                    raise ValueError(f"range {part!r} is descending; write {b}:{a}")
+                ranges.append((a, b))
+            else:
+                values.append(_year(part))
+        return cls(tuple(sorted(set(values))), tuple(sorted(set(ranges))))
+
     def clause(self, column: ColumnElement[int]) -> ColumnElement[bool]:
         parts: list[ColumnElement[bool]] = []
         if self.values:
@@ -31,3 +48,12 @@ class Years:
 
     def __str__(self) -> str:
         return ",".join([str(v) for v in self.values] + [f"{a}:{b}" for a, b in self.ranges])
+
+
+def _year(text: str) -> int:
+    if not text.strip().isdigit():
+        raise ValueError(f"{text!r} is not a year")
+    year = int(text)
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise ValueError(f"{year} is outside {MIN_YEAR}..{MAX_YEAR}")
+    return year

@@ -46,7 +46,7 @@ def list_aggregates(ctx: QueryContext, f: AggregateFilter,
                       "indicator": r["indicator_code"], "statistic": r["statistic"],
                       "value": r["value"], "value_text": r["value_text"], "note": r["note"],
                       "sources": sources, "conflicts": conflicts})
-    return Page(items, raw.total, raw.next_cursor)
+    return raw.with_items(items)
 
 
 @dataclass(frozen=True)
@@ -158,3 +158,16 @@ def get_source(ctx: QueryContext, source_id: str) -> pub.Source:
         for r in agg_rows]
     item["figures"] = figures
     return item
+
+
+def statistics_for(conn: Any, codes: list[str]) -> dict[str, list[pub.Statistic]]:
+    """Every statistic of many entities in one query."""
+    out: dict[str, list[pub.Statistic]] = {c: [] for c in codes}
+    for r in conn.execute(select(STATISTIC).where(ST.entity_code.in_(codes)).order_by(ST.id)):
+        out[r.entity_code].append({k: r._mapping[k] for k in STATISTIC_KEYS})  # type: ignore
+    return out
+
+
+def sources_by_id(conn: Any, ids: list[str]) -> dict[str, pub.Source]:
+    return {r.id: _source(r._mapping) for r in conn.execute(
+        _source_select().where(SRC.id.in_(ids)))}

@@ -23,6 +23,7 @@ DEFAULT_LIMIT = 100
 class PageRequest:
     limit: int = DEFAULT_LIMIT
     cursor: str | None = None
+    edge_cursors: bool = False  # also sign a cursor per item (GraphQL edges)
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,11 @@ class Page(Generic[T]):
     items: list[T]
     total: int
     next_cursor: str | None
+    cursors: list[str] | None = None
+
+    def with_items(self, items: list[Any]) -> Page[Any]:
+        """The same page (cursors, total) holding items mapped from these."""
+        return Page(items, self.total, self.next_cursor, self.cursors)
 
 
 @dataclass(frozen=True)
@@ -121,11 +127,13 @@ def paginate(conn: Connection, codec: CursorCodec, scope: str, stmt: Select[Any]
     rows = conn.execute(query.order_by(*order_by(keys)).limit(page.limit + 1)).all()
     more = len(rows) > page.limit
     rows = rows[: page.limit]
-    cursor = None
-    if more:
-        last = rows[-1]._mapping
-        cursor = codec.encode(scope, [last[f"_k{i}"] for i in range(len(keys))])
-    return Page([to_item(r._mapping) for r in rows], total, cursor)
+
+    def cursor_of(row: Any) -> str:
+        return codec.encode(scope, [row._mapping[f"_k{i}"] for i in range(len(keys))])
+
+    cursor = cursor_of(rows[-1]) if more else None
+    cursors = [cursor_of(r) for r in rows] if page.edge_cursors else None
+    return Page([to_item(r._mapping) for r in rows], total, cursor, cursors)
 
 
 def paginate_list(codec: CursorCodec, scope: str, items: list[T],
@@ -141,4 +149,5 @@ def paginate_list(codec: CursorCodec, scope: str, items: list[T],
     chunk = items[start:start + page.limit]
     more = start + page.limit < len(items)
     cursor = codec.encode(scope, [key(chunk[-1])]) if more and chunk else None
-    return Page(chunk, len(items), cursor)
+    cursors = [codec.encode(scope, [key(i)]) for i in chunk] if page.edge_cursors else None
+    return Page(chunk, len(items), cursor, cursors)

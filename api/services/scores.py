@@ -111,8 +111,7 @@ def to_score(r: Mapping[str, Any], claims: list[tuple[bool, pub.Claim]]) -> pub.
 
 def with_claims(conn: Connection, page: Page[Mapping[str, Any]]) -> Page[pub.Score]:
     claims = claims_for(conn, "score", [r["id"] for r in page.items])
-    return Page([to_score(r, claims[r["id"]]) for r in page.items], page.total,
-                page.next_cursor)
+    return page.with_items([to_score(r, claims[r["id"]]) for r in page.items])
 
 
 def list_scores(ctx: QueryContext, f: ScoreFilter, sort: tuple[str, ...],
@@ -128,19 +127,82 @@ def entity_exists(conn: Connection, code: str) -> None:
         raise not_found(f"no entity with code {code!r}")
 
 
+def _point(r: Mapping[str, Any], claims: list[tuple[bool, pub.Claim]]) -> pub.SeriesPoint:
+    return {"year": r["year"], "indicator": r["indicator_code"], "cohort": r["cohort"],
+            "value": r["value"], "value_text": r["value_text"], "rank": r["rank"],
+            "cohort_size": r["size"], "has_conflict": bool(r["has_conflict"]),
+            "source_ids": [c["source_id"] for ok, c in claims if ok]}
+
+
+SERIES_ORDER = (S.indicator_code, S.year, S.cohort, S.id)
+
+
 def entity_series(ctx: QueryContext, code: str, indicators: tuple[str, ...],
                   years: Years | None, page: PageRequest) -> Page[pub.SeriesPoint]:
     """One entity's figures over time, oldest first."""
     entity_exists(ctx.conn, code)
     f = ScoreFilter(years=years, entities=(code,), indicators=indicators or ("DTI",))
-    keys = [SortKey(S.indicator_code), SortKey(S.year), SortKey(S.cohort), SortKey(S.id)]
+    keys = [SortKey(c) for c in SERIES_ORDER]
     scope = f"series|{code}|{f}"
     raw = paginate(ctx.conn, ctx.codec, scope, score_select(f), keys, page, dict)
     claims = claims_for(ctx.conn, "score", [r["id"] for r in raw.items])
-    points: list[pub.SeriesPoint] = [
-        {"year": r["year"], "indicator": r["indicator_code"], "cohort": r["cohort"],
-         "value": r["value"], "value_text": r["value_text"], "rank": r["rank"],
-         "cohort_size": r["size"], "has_conflict": bool(r["has_conflict"]),
-         "source_ids": [c["source_id"] for ok, c in claims[r["id"]] if ok]}
-        for r in raw.items]
-    return Page(points, raw.total, raw.next_cursor)
+    return raw.with_items([_point(r, claims[r["id"]]) for r in raw.items])
+
+
+def _rows(conn: Connection, f: ScoreFilter, *order: Any) -> list[Mapping[str, Any]]:
+    return [r._mapping for r in conn.execute(score_select(f).order_by(*order))]
+
+
+def series_for(conn: Connection, codes: list[str], indicators: tuple[str, ...],
+               years: Years | None) -> dict[str, list[pub.SeriesPoint]]:
+    """The series of many entities in two queries (for batched GraphQL fields)."""
+    rows = _rows(conn, ScoreFilter(years=years, entities=tuple(codes),
+                                   indicators=indicators or ("DTI",)), *SERIES_ORDER)
+    claims = claims_for(conn, "score", [r["id"] for r in rows])
+    out: dict[str, list[pub.SeriesPoint]] = defaultdict(list)
+    for r in rows:
+        out[r["entity_code"]].append(_point(r, claims[r["id"]]))
+    return out
+
+
+def scores_for_entities(conn: Connection, codes: list[str],
+                        f: ScoreFilter) -> dict[str, list[pub.Score]]:
+    rows = _rows(conn, ScoreFilter(f.years, tuple(codes), (), (), f.indicators),
+                 S.year, S.indicator_code, S.cohort, S.id)
+    claims = claims_for(conn, "score", [r["id"] for r in rows])
+    out: dict[str, list[pub.Score]] = defaultdict(list)
+    for r in rows:
+        out[r["entity_code"]].append(to_score(r, claims[r["id"]]))
+    return out
+
+
+def scores_by_ids(conn: Connection, ids: list[int]) -> dict[int, pub.Score]:
+    rows = [r._mapping for r in conn.execute(score_select(ScoreFilter()).where(S.id.in_(ids)))]
+    claims = claims_for(conn, "score", [r["id"] for r in rows])
+    return {r["id"]: to_score(r, claims[r["id"]]) for r in rows}
+
+
+def scores_by_keys(conn: Connection, keys: list[tuple[int, str, str, str]]
+                   ) -> dict[tuple[int, str, str, str], pub.Score]:
+    """Scores by (year, cohort, indicator, entity), e.g. the previous year's figures."""
+    if not keys:
+        return {}
+    f = ScoreFilter(years=Years(tuple(sorted({k[0] for k in keys}))),
+                    cohorts=tuple(sorted({k[1] for k in keys})),
+                    indicators=tuple(sorted({k[2] for k in keys})),
+                    entities=tuple(sorted({k[3] for k in keys})))
+    rows = _rows(conn, f, S.id)
+    claims = claims_for(conn, "score", [r["id"] for r in rows])
+    found = {(r["year"], r["cohort"], r["indicator_code"], r["entity_code"]):
+             to_score(r, claims[r["id"]]) for r in rows}
+    return {k: found[k] for k in keys if k in found}
+
+
+def score_ids_by_source(conn: Connection, source_ids: list[str]) -> dict[str, list[int]]:
+    out: dict[str, list[int]] = defaultdict(list)
+    for r in conn.execute(select(CLAIM.c.source_id, CLAIM.c.figure_id)
+                          .where(CLAIM.c.figure_kind == "score",
+                                 CLAIM.c.source_id.in_(source_ids))
+                          .order_by(CLAIM.c.source_id, CLAIM.c.figure_id)):
+        out[r.source_id].append(r.figure_id)
+    return out

@@ -1,0 +1,1 @@
+"""GraphQL adapter: strawberry types over the shared services, served at /graphql."""

@@ -211,12 +211,14 @@ class DtiSchema(strawberry.Schema):
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
+    # Factories: strawberry builds fresh extension objects per request; the parser and
+    # validation caches behind ParserCache/ValidationCache are shared per maxsize.
     return DtiSchema(query=Query, extensions=[
-        MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
-        QueryDepthLimiter(max_depth=settings.graphql_max_depth),
-        MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases),
-        ParserCache(maxsize=settings.graphql_parse_cache),
-        ValidationCache(maxsize=settings.graphql_parse_cache),
-        NodeLimit(max_nodes=settings.graphql_max_nodes),  # after ValidationCache
-        MaskErrors(should_mask_error=_should_mask, error_message="Unexpected error."),
+        lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
+        lambda: QueryDepthLimiter(max_depth=settings.graphql_max_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases),
+        lambda: ParserCache(maxsize=settings.graphql_parse_cache),
+        lambda: ValidationCache(maxsize=settings.graphql_parse_cache),
+        lambda: NodeLimit(max_nodes=settings.graphql_max_nodes),  # after ValidationCache
+        lambda: MaskErrors(should_mask_error=_should_mask, error_message="Unexpected error."),
     ])

@@ -68,6 +68,17 @@ PARITY_URLS = [
 ]
 
 
+GRAPHQL_QUERIES = [
+    "{ ranking(year: 2022, first: 63) { ranked entries { edges { cursor node { rank "
+    "entity { code name series { year value sources { id } } statistics { metric } } "
+    "previous { rank } } } } } }",
+    '{ scores(filter: {year: "2020:2024", hasValue: true}, sort: ["-value"], first: 50) '
+    "{ totalCount edges { node { id value conflicts { sourceId } } } } }",
+    '{ entity(code: "M-da-nang") { predecessors { code } } indicators(level: "national") '
+    "{ edges { node { code parent { code } children { code } } } } }",
+]
+
+
 def test_rest_answers_the_same_on_postgres(seeded_postgres: str, client) -> None:
     from starlette.testclient import TestClient
 
@@ -81,6 +92,11 @@ def test_rest_answers_the_same_on_postgres(seeded_postgres: str, client) -> None
             assert a.status_code == b.status_code == 200, (url, b.text)
             assert a.json() == b.json(), url
             assert a.headers["etag"] == b.headers["etag"], url
+        for query in GRAPHQL_QUERIES:
+            a, b = client.post("/graphql", json={"query": query}), pg.post(
+                "/graphql", json={"query": query})
+            assert "errors" not in b.json(), b.text
+            assert a.json() == b.json(), query
         nxt = pg.get("/v1/scores?limit=5").json()["links"]["next"]
         assert pg.get(nxt).status_code == 200
         from sqlalchemy import text

@@ -1,0 +1,214 @@
+"""GraphQL: resolvers through schema.execute, transports, parity with REST, limits, N+1."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+
+from api.graphql.context import GraphQLContext
+
+RANKING_DEEP = """
+query($first: Int!) { ranking(year: 2022, first: $first) { ranked entries { totalCount
+  edges { node { rank valueChange previous { rank year }
+    entity { code name(lang: EN) series(years: "2020:2024") { year value sources { id } }
+             statistics { metric value source { id } } predecessors { code } successors { code } }
+    sources { id tier } } } } } }"""
+
+
+def execute(app: Any, query: str, variables: dict[str, Any] | None = None) -> Any:
+    schema = app.state.graphql
+    return asyncio.run(schema.execute(query, variable_values=variables,
+                                      context_value=GraphQLContext(app.state.api)))
+
+
+def data(app: Any, query: str, variables: dict[str, Any] | None = None) -> Any:
+    result = execute(app, query, variables)
+    assert result.errors is None, result.errors
+    return result.data
+
+
+def test_ranking_with_ties_and_change(app: Any) -> None:
+    ranking = data(app, "{ ranking(year: 2022) { ranked complete entries { edges { node { "
+                        "rank entity { code } } } } } }")["ranking"]
+    ranks = [(e["node"]["rank"], e["node"]["entity"]["code"])
+             for e in ranking["entries"]["edges"]]
+    assert len(ranks) == 63 and ranking["complete"]
+    assert (15, "38") in ranks and (15, "15") in ranks and 16 not in [r for r, _ in ranks]
+
+
+def test_unknown_codes_are_null_and_bad_arguments_have_codes(app: Any) -> None:
+    assert data(app, '{ entity(code: "ZZ") { code } source(id: "x") { id } '
+                     'ranking(year: 2019) { ranked } }') == {
+        "entity": None, "source": None, "ranking": None}
+    result = execute(app, '{ scores(filter: {year: "2024:2020"}) { totalCount } }')
+    (error,) = result.errors
+    assert "descending" in error.message
+    assert error.extensions["code"] == "BAD_USER_INPUT"
+    bad_cohort = execute(app, '{ ranking(year: 2022, cohort: "planets") { ranked } }')
+    assert bad_cohort.errors[0].extensions["code"] == "BAD_USER_INPUT"
+    bad_first = execute(app, "{ metrics(first: 5000) { totalCount } }")
+    assert "first" in bad_first.errors[0].message
+
+
+def test_links_both_ways(app: Any) -> None:
+    got = data(app, """{ entity(code: "M-da-nang") { predecessors { code successors { code } } }
+      indicator(code: "GOV", framework: "DTI_922_2022-province") { parent { code }
+        framework { decision } }
+      source(id: "qn-interview-dti2020") { scores { year entity { code } indicator { code } } }
+    }""")
+    assert {p["code"] for p in got["entity"]["predecessors"]} == {"48", "49"}
+    assert got["entity"]["predecessors"][0]["successors"] == [{"code": "M-da-nang"}]
+    assert got["indicator"]["parent"]["code"] == "DTI"
+    assert got["indicator"]["framework"]["decision"] == "922/QĐ-BTTTT"
+    assert {(s["year"], s["entity"]["code"], s["indicator"]["code"])
+            for s in got["source"]["scores"]} >= {(2020, "49", "DTI")}
+
+
+def test_names_in_both_languages(app: Any) -> None:
+    e = data(app, '{ entity(code: "48") { nameVi nameEn vi: name en: name(lang: EN) } }')
+    assert e["entity"] == {"nameVi": "Đà Nẵng", "nameEn": "Da Nang", "vi": "Đà Nẵng",
+                           "en": "Da Nang"}
+
+
+def count_statements(app: Any, query: str, variables: dict[str, Any]) -> int:
+    engine = app.state.api.db.engine
+    seen: list[str] = []
+
+    def before(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        data(app, query, variables)
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+    return len(seen)
+
+
+def test_nested_query_statement_count_does_not_grow_with_entities(app: Any) -> None:
+    few = count_statements(app, RANKING_DEEP, {"first": 3})
+    many = count_statements(app, RANKING_DEEP, {"first": 63})
+    print(f"SQL statements: first=3 -> {few}, first=63 -> {many}")
+    assert few == many <= 20  # 18 measured: ranking 5, loaders 13, whatever the size
+
+
+def test_get_post_and_304(client: Any) -> None:
+    query = '{ entity(code: "48") { code nameEn } }'
+    post = client.post("/graphql", json={"query": query})
+    assert post.status_code == 200 and post.json()["data"]["entity"]["nameEn"] == "Da Nang"
+    get = client.get("/graphql", params={"query": query})
+    assert get.json() == post.json()
+    assert get.headers["cache-control"].startswith("public, max-age=")
+    again = client.get("/graphql", params={"query": query},
+                       headers={"If-None-Match": get.headers["etag"]})
+    assert again.status_code == 304 and again.content == b""
+    with_vars = client.get("/graphql", params={
+        "query": "query($c: String!) { entity(code: $c) { code } }",
+        "variables": '{"c": "49"}'})
+    assert with_vars.json()["data"]["entity"]["code"] == "49"
+    assert with_vars.headers["etag"] != get.headers["etag"]
+
+
+def test_transport_errors_are_problem_json(client: Any) -> None:
+    cases = [client.post("/graphql", content=b"{not json", headers={
+                 "content-type": "application/json"}),
+             client.post("/graphql", json={"variables": {}}),
+             client.get("/graphql", params={"query": "{ dataset { version } }", "x": "1"}),
+             client.post("/graphql", json={"query": "mutation { x }"}),
+             client.put("/graphql")]
+    assert [c.status_code for c in cases] == [400, 400, 400, 400, 405]
+    assert all(c.headers["content-type"] == "application/problem+json" for c in cases)
+
+
+def test_explorer_is_served_without_a_cdn(client: Any) -> None:
+    page = client.get("/graphql", headers={"Accept": "text/html"})
+    assert page.status_code == 200 and "graphiql" in page.text.lower()
+    assert "http://" not in page.text and "https://" not in page.text
+    for asset in ("graphiql.min.js", "graphiql.min.css", "react.production.min.js",
+                  "react-dom.production.min.js", "explorer.js"):
+        assert client.get(f"/graphql/assets/{asset}").status_code == 200, asset
+
+
+LIMITS = {
+    "depth": ("{ entity(code: \"48\") { " + "predecessors { successors { " * 7 + "code"
+              + " } } " * 7 + "} }",
+              "exceeds maximum operation depth"),
+    "aliases": ("{ " + " ".join(f"a{i}: dataset {{ version }}" for i in range(20)) + " }",
+                "aliases"),
+    "tokens": ("{ " + " ".join("dataset { version }" for _ in range(600)) + " }", "token"),
+    "nodes": ("{ entities(first: 1000) { edges { node { code } } } "
+              "scores(first: 1000) { edges { node { id } } } "
+              "sources(first: 1000) { edges { node { id } } } "
+              "indicators(first: 1000) { edges { node { code } } } "
+              "metrics(first: 1000) { edges { node { code } } } "
+              "frameworks(first: 1000) { edges { node { id } } } "
+              "aggregates(first: 1000) { edges { node { id } } } "
+              "statistics(first: 1000) { edges { node { id } } } "
+              "coverage(first: 1000) { edges { node { year } } } "
+              "a: ranking(year: 2022, first: 1000) { ranked } "
+              "b: scores(first: 1000) { totalCount } "
+              "c: scores(first: 1000) { totalCount } "
+              "d: scores(first: 1000) { totalCount } "
+              "e: scores(first: 1000) { totalCount } "
+              "f: scores(first: 1000) { totalCount } "
+              "g: scores(first: 1000) { totalCount } "
+              "h: scores(first: 1000) { totalCount } "
+              "i: scores(first: 1000) { totalCount } "
+              "j: scores(first: 1000) { totalCount } "
+              "k: scores(first: 1000) { totalCount } "
+              "l: scores(first: 1000) { totalCount } }", "21000 nodes; the limit is 20000"),
+}
+
+
+@pytest.mark.parametrize("name", LIMITS)
+def test_limits_reject_with_their_own_message(client: Any, name: str) -> None:
+    query, message = LIMITS[name]
+    response = client.post("/graphql", json={"query": query})
+    body = response.json()
+    assert response.status_code == 200 and body["data"] is None
+    assert message in body["errors"][0]["message"], body["errors"][0]["message"]
+
+
+def test_nested_first_multiplies_toward_the_node_limit(app: Any) -> None:
+    query = ("{ ranking(year: 2022, first: 63) { entries { edges { node { entity { code } } } } }"
+             " entities(first: 1000) { totalCount } }")
+    assert execute(app, query).errors is None
+    from api.graphql.limits import estimate_nodes
+
+    doc = __import__("graphql").parse(
+        "query($n: Int) { ranking(year: 2022, first: $n) { ranked } sources { totalCount } }")
+    assert estimate_nodes(app.state.graphql._schema, doc, {"n": 50}, None) == 150
+
+
+def test_oversize_body_is_413(client: Any) -> None:
+    big = {"query": "{ dataset { version } }", "variables": {"pad": "x" * 70_000}}
+    response = client.post("/graphql", json=big)
+    assert response.status_code == 413
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_unexpected_errors_are_masked(app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from api.services import catalog
+
+    def boom(*args: Any) -> Any:
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(catalog, "list_metrics", boom)
+    result = execute(app, "{ metrics { totalCount } }")
+    assert result.errors[0].message == "Unexpected error."
+    assert "secret" not in str(result.errors[0].formatted)
+
+
+def test_readme_examples_run(app: Any) -> None:
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    examples = re.findall(r"```graphql\n(.*?)```", readme, re.S)
+    assert len(examples) == 3
+    for query in examples:
+        result = data(app, query)
+        assert all(v is not None for v in result.values()), query

@@ -13,17 +13,17 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
 
 from api.app_meta import ATTRIBUTION, LICENCE_CODE
 from api.db import Database
+from api.errors import ApiError
 from api.graphql.http import STATIC as GRAPHQL_STATIC
 from api.graphql.http import graphql_endpoint
 from api.graphql.schema import build_schema
-from api.errors import ApiError
 from api.rest.cache import ResponseCache
 from api.rest.openapi import OPENAPI_PATH
 from api.rest.params import parse_query

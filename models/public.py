@@ -7,7 +7,9 @@ name_en) is joined by a `name` in the requested language when rendered.
 
 from __future__ import annotations
 
-from typing_extensions import NotRequired, TypedDict
+from typing import NotRequired
+
+from typing_extensions import TypedDict
 
 
 class Claim(TypedDict):

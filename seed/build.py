@@ -12,11 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Table, create_engine, insert
+from sqlalchemy import Connection, create_engine, insert
 from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
 
-from models import tables as t
 from seed.catalog import Catalog, parse_catalog
 from seed.figures import Figures, parse_figures, resolve
 from seed.rows import Problems
@@ -69,13 +68,13 @@ def build_rows(catalog: Catalog, figures: Figures) -> dict[str, list[dict[str, A
             claims = table[key]
             served = resolve(claims)
             agrees = served.pop("agrees")
+            row = {"id": fid, **dict(zip(fields, key, strict=True)), **served}
             if kind == "score":
-                row = {"id": fid, **dict(zip(fields, key)), **served, "synthetic": False}
+                row["synthetic"] = False
             else:
-                served.pop("rank")
-                row = {"id": fid, **dict(zip(fields, key)), **served}
+                row.pop("rank")
             rows[kind].append(row)
-            for claim, agree in zip(claims, agrees):
+            for claim, agree in zip(claims, agrees, strict=True):
                 rows["claim"].append({
                     "id": len(rows["claim"]) + 1, "figure_kind": kind, "figure_id": fid,
                     "source_id": claim.source_id, "value": claim.value,
@@ -89,7 +88,7 @@ def write_tables(conn: Connection, rows: dict[str, list[dict[str, Any]]],
                  dataset: dict[str, Any]) -> None:
     SQLModel.metadata.drop_all(conn)
     SQLModel.metadata.create_all(conn)
-    tables: dict[str, Table] = SQLModel.metadata.tables  # type: ignore[assignment]
+    tables = SQLModel.metadata.tables
     for name, batch in rows.items():
         for chunk in _chunks(batch, 5000):
             conn.execute(insert(tables[name]), chunk)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -251,7 +252,7 @@ def _entities(d: Path, p: Problems, cat: Catalog) -> None:
         cat.entities[code]["group_2020_source_id"] = cat.source(row)
 
 
-MEMBER_RULES = {
+MEMBER_RULES: dict[str, Callable[[dict[str, Any]], bool]] = {
     "provinces": lambda e: e["level"] == "province" and not e["code"].startswith("M-"),
     "merged_provinces": lambda e: e["code"].startswith("M-"),
     "ministries_service": lambda e: e["has_public_services"] is True,

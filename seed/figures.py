@@ -190,10 +190,11 @@ def _aggregates(d: Path, p: Problems, cat: Catalog, figs: Figures) -> None:
     cols = ["year", "level", "group", "indicator", "statistic", "value", "source_id", "note"]
     for row in read_rows(p, d, "level_aggregates.csv", cols):
         scope = (row.required("level"), row.required("group"))
-        cohort = LEVEL_GROUPS.get(scope)
-        if cohort is None:
+        found = LEVEL_GROUPS.get(scope)
+        if found is None:
             row.fail("group", f"unknown level/group {scope[0]}/{scope[1]}")
             continue
+        cohort = found
         # The only post-merger provincial aggregate says so in its note.
         if cohort == "provinces-63" and "post-merger" in (row.text("note") or ""):
             cohort = "provinces-34"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import math
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -94,7 +94,7 @@ class Row:
         self.fail(column, f"expected true, false or empty, got {raw!r}")
         return None
 
-    def choice(self, column: str, allowed: set[str] | dict[str, object], what: str) -> str | None:
+    def choice(self, column: str, allowed: Container[str], what: str) -> str | None:
         raw = self.text(column)
         if raw is None:
             self.fail(column, "required value is empty")

@@ -13,7 +13,7 @@ schema = schemathesis.graphql.from_asgi("/graphql", APP)
 
 
 @schema.parametrize()
-@settings(max_examples=25, deadline=None,
+@settings(max_examples=25, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 def test_graphql_never_fails_on_the_server(case: Any) -> None:
     response = case.call()

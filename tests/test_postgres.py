@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import create_engine, select
 from sqlmodel import SQLModel
 
 from seed.build import DEFAULT_DATA, load
 from seed.rows import SeedInvalid
-
-import pytest
 
 
 def dump(url: str) -> dict[str, list[tuple]]:

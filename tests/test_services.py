@@ -78,7 +78,7 @@ def test_ranking_ties_and_competition_numbering(ctx: Any) -> None:
 
 
 def test_year_on_year_change_needs_a_comparable_figure(ctx: Any) -> None:
-    page, meta = rankings.ranking(ctx, 2023, "DTI", None, ALL)
+    page, _ = rankings.ranking(ctx, 2023, "DTI", None, ALL)
     da_nang = next(e for e in page.items if e["entity_code"] == "48")
     assert (da_nang["rank"], da_nang["previous_rank"], da_nang["rank_change"]) == (1, 1, 0)
     hanoi = next(e for e in page.items if e["entity_code"] == "01")

@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import strawberry
-from strawberry.schema.exceptions import InvalidOperationTypeError
-from strawberry.types.graphql import OperationType
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
+from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.types.graphql import OperationType
 
 from api.errors import ApiError, bad_request
 from api.graphql.context import GraphQLContext
@@ -115,8 +115,8 @@ async def graphql_endpoint(request: Request) -> Response:
                 context_value=GraphQLContext(state),
                 allowed_operation_types={OperationType.QUERY})
         except InvalidOperationTypeError:
-            raise bad_request([{"parameter": "query", "message": "only queries are supported: "
-                                                                 "this API is read-only"}]) from None
+            message = "only queries are supported: this API is read-only"
+            raise bad_request([{"parameter": "query", "message": message}]) from None
         document: dict[str, Any] = {}
         if result.errors:
             document["errors"] = [e.formatted for e in result.errors]

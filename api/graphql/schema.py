@@ -18,11 +18,11 @@ from strawberry.extensions import (
 from strawberry.types import Info
 
 from api.app_meta import ATTRIBUTION, LICENCE_CODE
+from api.errors import ApiError
 from api.graphql import types as t
 from api.graphql.args import choices, page, parse_years
 from api.graphql.context import UserInputError, to_graphql_error
 from api.graphql.limits import NodeLimit
-from api.errors import ApiError
 from api.services import catalog, figures, rankings, scores
 from api.services.vocab import COHORTS, INDICATOR_KINDS, KINDS, LEVELS, STATISTICS, TIERS
 from api.settings import Settings
@@ -42,6 +42,11 @@ async def _maybe(info: Info, fn: Any, *args: Any) -> Any:
         if (error.extensions or {}).get("code") == "NOT_FOUND":
             return None
         raise
+
+
+def _codes(values: list[str] | None) -> tuple[str, ...]:
+    """Normalise a list argument as REST does, so both share cache keys and cursors."""
+    return tuple(sorted(set(values or ())))
 
 
 @strawberry.input
@@ -98,7 +103,7 @@ class Query:
                        after: str | None = None) -> Conn[t.Entity]:
         choices("kind", tuple(kind or ()), KINDS)
         choices("cohort", cohort, COHORTS)
-        f = catalog.EntityFilter(tuple(sorted(set(kind or ()))), region, cohort, q)
+        f = catalog.EntityFilter(_codes(kind), region, cohort, q)
         return t.connection(await _ctx(info).call(catalog.list_entities, f, page(first, after)),
                             t.Entity.of)
 
@@ -115,8 +120,9 @@ class Query:
         choices("kind", tuple(f.kind or ()), KINDS)
         choices("cohort", tuple(f.cohort or ()), COHORTS)
         service_filter = scores.ScoreFilter(
-            parse_years(f.year), *(tuple(sorted(set(v or ()))) for v in (
-                f.entity, f.kind, f.cohort, f.indicator)), f.has_value, f.has_rank)
+            years=parse_years(f.year), entities=_codes(f.entity), kinds=_codes(f.kind),
+            cohorts=_codes(f.cohort), indicators=_codes(f.indicator), has_value=f.has_value,
+            has_rank=f.has_rank)
         try:
             scores.score_sort_keys(sort or ())
         except ApiError as error:
@@ -145,8 +151,8 @@ class Query:
                          after: str | None = None) -> Conn[t.Aggregate]:
         choices("cohort", tuple(cohort or ()), COHORTS)
         choices("statistic", tuple(statistic or ()), STATISTICS)
-        f = figures.AggregateFilter(parse_years(year), *(tuple(sorted(set(v or ()))) for v in (
-            cohort, indicator, statistic)))
+        f = figures.AggregateFilter(parse_years(year), _codes(cohort), _codes(indicator),
+                                    _codes(statistic))
         return t.connection(await _ctx(info).call(figures.list_aggregates, f,
                                                   page(first, after)), t.Aggregate.of)
 
@@ -157,8 +163,7 @@ class Query:
                          first: int | None = None,
                          after: str | None = None) -> Conn[t.Statistic]:
         from api.graphql.args import parse_date
-        f = figures.StatisticFilter(tuple(sorted(set(entity or ()))),
-                                    tuple(sorted(set(metric or ()))),
+        f = figures.StatisticFilter(_codes(entity), _codes(metric),
                                     parse_date(date_from, "dateFrom"),
                                     parse_date(date_to, "dateTo"), dated)
         return t.connection(await _ctx(info).call(figures.list_statistics, f,
@@ -189,8 +194,7 @@ class Query:
                        cohort: list[str] | None = None, indicator: list[str] | None = None,
                        first: int | None = None, after: str | None = None) -> Conn[t.Coverage]:
         choices("cohort", tuple(cohort or ()), COHORTS)
-        f = figures.CoverageFilter(parse_years(year), tuple(sorted(set(cohort or ()))),
-                                   tuple(sorted(set(indicator or ()))))
+        f = figures.CoverageFilter(parse_years(year), _codes(cohort), _codes(indicator))
         return t.connection(await _ctx(info).call(figures.coverage, f, page(first, after)),
                             lambda c: t.build(t.Coverage, c))
 

@@ -56,7 +56,8 @@ class Connection(Generic[T]):
 
 def connection(page: Page[Any], make: Any) -> Any:
     cursors = page.cursors or [""] * len(page.items)
-    return Connection(edges=[Edge(cursor=c, node=make(i)) for c, i in zip(cursors, page.items)],
+    edges = [Edge(cursor=c, node=make(i)) for c, i in zip(cursors, page.items, strict=True)]
+    return Connection(edges=edges,
                       page_info=PageInfo(has_next_page=page.next_cursor is not None,
                                          end_cursor=page.next_cursor),
                       total_count=page.total)

@@ -78,7 +78,7 @@ def _cache_headers(state: ApiState, etag: str) -> dict[str, str]:
 
 def _link_url(request: Request, cursor: str) -> str:
     items = [(k, v) for k, v in request.query_params.multi_items() if k != "cursor"]
-    return f"{request.url.path}?{urlencode(items + [('cursor', cursor)])}"
+    return f"{request.url.path}?{urlencode([*items, ('cursor', cursor)])}"
 
 
 def _self_url(request: Request) -> str:
@@ -105,7 +105,7 @@ async def respond(request: Request, endpoint: Endpoint) -> Response:
     if rendered is None:
         result = await run_in_threadpool(_call, state, endpoint, params, path_params,
                                          page_request(params))
-        links = {"self": _self_url(request)}
+        links: dict[str, str | None] = {"self": _self_url(request)}
         document: dict[str, Any] = {"data": localise(result.data, lang)}
         link = None
         if endpoint.collection:

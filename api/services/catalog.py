@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, Table, and_, select
+from sqlalchemy import ColumnElement, Connection, Table, and_, select
 
 from api.errors import not_found
 from api.services.context import QueryContext
@@ -22,13 +22,13 @@ ENTITY: Table = t.Entity.__table__  # type: ignore[attr-defined]
 LINK: Table = t.EntityLink.__table__  # type: ignore[attr-defined]
 MEMBER: Table = t.CohortMember.__table__  # type: ignore[attr-defined]
 METRIC: Table = t.Metric.__table__  # type: ignore[attr-defined]
-F, I, E, M = FRAMEWORK.c, INDICATOR.c, ENTITY.c, METRIC.c
+F, IND, E, M = FRAMEWORK.c, INDICATOR.c, ENTITY.c, METRIC.c
 INDICATOR_COLUMNS = ("code", "framework_id", "level", "kind", "parent_code", "name_vi",
                      "name_en", "max_points", "weight", "scale", "definition", "source_id",
                      "note")
 
 
-def _framework(r: Mapping[str, Any], roots: dict[str, str]) -> pub.Framework:
+def _framework(r: Mapping[Any, Any], roots: dict[str, str]) -> pub.Framework:
     out = {k: r[k] for k in ("id", "edition", "level", "decision", "issued_date",
                              "valid_from_year", "valid_to_year", "summary", "source_id",
                              "note")}
@@ -36,7 +36,7 @@ def _framework(r: Mapping[str, Any], roots: dict[str, str]) -> pub.Framework:
 
 
 def _roots(conn: Connection) -> dict[str, str]:
-    rows = conn.execute(select(I.framework_id, I.code).where(I.kind == "root")).all()
+    rows = conn.execute(select(IND.framework_id, IND.code).where(IND.kind == "root")).all()
     return {r.framework_id: r.code for r in rows}
 
 
@@ -61,20 +61,20 @@ class IndicatorFilter:
     parent: str | None = None
 
 
-def _indicator(r: Mapping[str, Any]) -> pub.Indicator:
+def _indicator(r: Mapping[Any, Any]) -> pub.Indicator:
     return {k: r[k] for k in INDICATOR_COLUMNS}  # type: ignore[return-value]
 
 
 def _indicator_select(f: IndicatorFilter) -> Any:
-    where = [col == value for col, value in ((I.framework_id, f.framework), (I.level, f.level),
-                                             (I.kind, f.kind), (I.parent_code, f.parent))
+    where = [col == value for col, value in ((IND.framework_id, f.framework), (IND.level, f.level),
+                                             (IND.kind, f.kind), (IND.parent_code, f.parent))
              if value is not None]
     return select(INDICATOR).where(and_(*where)) if where else select(INDICATOR)
 
 
 def list_indicators(ctx: QueryContext, f: IndicatorFilter,
                     page: PageRequest) -> Page[pub.Indicator]:
-    keys = [SortKey(I.id)]
+    keys = [SortKey(IND.id)]
     return paginate(ctx.conn, ctx.codec, f"indicators|{f}", _indicator_select(f), keys, page,
                     _indicator)
 
@@ -83,7 +83,7 @@ def indicator_tree(ctx: QueryContext, f: IndicatorFilter,
                    page: PageRequest) -> Page[pub.Indicator]:
     """Roots (or the children of `parent`) with their descendants nested."""
     rows = [_indicator(r._mapping) for r in ctx.conn.execute(
-        _indicator_select(IndicatorFilter(f.framework, f.level, f.kind)).order_by(I.id))]
+        _indicator_select(IndicatorFilter(f.framework, f.level, f.kind)).order_by(IND.id))]
     children: dict[tuple[Any, str], list[pub.Indicator]] = defaultdict(list)
     for row in rows:
         if row["parent_code"]:
@@ -98,20 +98,20 @@ def indicator_tree(ctx: QueryContext, f: IndicatorFilter,
 
 def get_indicator(ctx: QueryContext, code: str, framework: str | None) -> pub.Indicator:
     """One indicator in one edition (the latest that has it unless `framework` is given)."""
-    stmt = (select(INDICATOR).outerjoin(FRAMEWORK, F.id == I.framework_id)
-            .where(I.code == code))
+    stmt = (select(INDICATOR).outerjoin(FRAMEWORK, F.id == IND.framework_id)
+            .where(IND.code == code))
     if framework:
-        stmt = stmt.where(I.framework_id == framework)
-    newest_first = (F.valid_from_year.is_(None), F.valid_from_year.desc(), I.id)
+        stmt = stmt.where(IND.framework_id == framework)
+    newest_first = (F.valid_from_year.is_(None), F.valid_from_year.desc(), IND.id)
     rows = ctx.conn.execute(stmt.order_by(*newest_first)).all()
     if not rows:
         where = f" in framework {framework!r}" if framework else ""
         raise not_found(f"no indicator with code {code!r}{where}")
     item = _indicator(rows[0]._mapping)
     siblings = ctx.conn.execute(select(INDICATOR).where(
-        I.framework_id.is_(item["framework_id"]) if item["framework_id"] is None
-        else I.framework_id == item["framework_id"], I.level == item["level"])
-        .order_by(I.id)).all()
+        IND.framework_id.is_(item["framework_id"]) if item["framework_id"] is None
+        else IND.framework_id == item["framework_id"], IND.level == item["level"])
+        .order_by(IND.id)).all()
     by_code = {r.code: _indicator(r._mapping) for r in siblings}
     item["parent"] = by_code.get(item["parent_code"] or "")
     item["children"] = [c for c in by_code.values() if c["parent_code"] == code]
@@ -135,7 +135,7 @@ def _cohorts_of(conn: Connection, codes: list[str]) -> dict[str, list[str]]:
     return out
 
 
-def _entity(r: Mapping[str, Any], cohorts: list[str]) -> pub.Entity:
+def _entity(r: Mapping[Any, Any], cohorts: list[str]) -> pub.Entity:
     keys = ("code", "kind", "level", "name_vi", "name_en", "region", "valid_from", "valid_to",
             "has_public_services", "admin_centre", "group_2020", "source_id", "note")
     return {**{k: r[k] for k in keys}, "cohorts": cohorts}  # type: ignore[typeddict-item]
@@ -176,8 +176,8 @@ def get_entity(ctx: QueryContext, code: str) -> pub.Entity:
 
 def list_metrics(ctx: QueryContext, page: PageRequest) -> Page[pub.Metric]:
     return paginate(ctx.conn, ctx.codec, "metrics", select(METRIC), [SortKey(M.code)], page,
-                    lambda r: {k: r[k] for k in ("code", "name_vi", "name_en", "unit",
-                                                 "definition")})
+                    lambda r: cast(pub.Metric, {k: r[k] for k in (
+                        "code", "name_vi", "name_en", "unit", "definition")}))
 
 
 def entities_by_code(conn: Connection, codes: list[str]) -> dict[str, pub.Entity]:
@@ -212,10 +212,10 @@ def indicators_by_code(conn: Connection, keys: list[tuple[str, str]]
                        ) -> dict[tuple[str, str], pub.Indicator]:
     """(code, level) -> the indicator in the newest edition that has it."""
     codes = sorted({k[0] for k in keys})
-    rows = conn.execute(select(INDICATOR).outerjoin(FRAMEWORK, F.id == I.framework_id)
-                        .where(I.code.in_(codes))
+    rows = conn.execute(select(INDICATOR).outerjoin(FRAMEWORK, F.id == IND.framework_id)
+                        .where(IND.code.in_(codes))
                         .order_by(F.valid_from_year.is_(None), F.valid_from_year.desc(),
-                                  I.id)).all()
+                                  IND.id)).all()
     out: dict[tuple[str, str], pub.Indicator] = {}
     for r in rows:
         out.setdefault((r.code, r.level), _indicator(r._mapping))
@@ -226,11 +226,11 @@ def indicators_of_frameworks(conn: Connection, framework_ids: list[str | None]
                              ) -> dict[str | None, list[pub.Indicator]]:
     """Every indicator of each framework (None = the non-framework external ones)."""
     ids = [f for f in framework_ids if f is not None]
-    where = I.framework_id.in_(ids)
+    where: ColumnElement[bool] = IND.framework_id.in_(ids)
     if None in framework_ids:
-        where = where | I.framework_id.is_(None)
+        where = where | IND.framework_id.is_(None)
     out: dict[str | None, list[pub.Indicator]] = defaultdict(list)
-    for r in conn.execute(select(INDICATOR).where(where).order_by(I.id)):
+    for r in conn.execute(select(INDICATOR).where(where).order_by(IND.id)):
         out[r.framework_id].append(_indicator(r._mapping))
     return out
 

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Connection, and_, or_
 
-MIN_YEAR, MAX_YEAR = 1990, 2100
-
 from api.services.paging import CursorCodec
+
+MIN_YEAR, MAX_YEAR = 1990, 2100
 
 
 @dataclass(frozen=True)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Table, and_, case, func, select
+from sqlalchemy import ColumnElement, Table, and_, case, func, select
 
 from api.errors import not_found
 from api.services.context import QueryContext, Years
@@ -29,7 +29,7 @@ class AggregateFilter:
 
 def list_aggregates(ctx: QueryContext, f: AggregateFilter,
                     page: PageRequest) -> Page[pub.Aggregate]:
-    where = [f.years.clause(A.year)] if f.years else []
+    where: list[ColumnElement[bool]] = [f.years.clause(A.year)] if f.years else []
     for values, column in ((f.cohorts, A.cohort), (f.indicators, A.indicator_code),
                            (f.statistics, A.statistic)):
         if values:
@@ -65,7 +65,7 @@ STATISTIC_KEYS = ("id", "entity_code", "entity_name", "metric", "unit", "as_of",
 def list_statistics(ctx: QueryContext, f: StatisticFilter,
                     page: PageRequest) -> Page[pub.Statistic]:
     """Statistics; a date range keeps only dated rows whose reference date falls in it."""
-    where = []
+    where: list[ColumnElement[bool]] = []
     if f.entities:
         where.append(ST.entity_code.in_(f.entities))
     if f.metrics:
@@ -78,7 +78,7 @@ def list_statistics(ctx: QueryContext, f: StatisticFilter,
         where.append(ST.ref_date.is_not(None) if f.dated else ST.ref_date.is_(None))
     stmt = select(STATISTIC).where(and_(*where)) if where else select(STATISTIC)
     return paginate(ctx.conn, ctx.codec, f"statistics|{f}", stmt, [SortKey(ST.id)], page,
-                    lambda r: {k: r[k] for k in STATISTIC_KEYS})
+                    lambda r: cast(pub.Statistic, {k: r[k] for k in STATISTIC_KEYS}))
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,7 @@ class CoverageFilter:
 
 
 def coverage(ctx: QueryContext, f: CoverageFilter, page: PageRequest) -> Page[pub.Coverage]:
-    where = [S.synthetic.is_(False)]
+    where: list[ColumnElement[bool]] = [S.synthetic.is_(False)]
     if f.years:
         where.append(f.years.clause(S.year))
     if f.cohorts:

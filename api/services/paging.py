@@ -64,7 +64,8 @@ class CursorCodec:
         try:
             body, signature = token.split(".")
             payload = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
-            valid = hmac.compare_digest(signature, self._sign(payload))
+            # bytes: compare_digest refuses non-ASCII str, and cursors come from clients
+            valid = hmac.compare_digest(signature.encode(), self._sign(payload).encode())
             digest, key = json.loads(payload) if valid else (None, None)
         except (ValueError, UnicodeDecodeError):
             valid, digest, key = False, None, None

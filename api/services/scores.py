@@ -51,7 +51,7 @@ def score_sort_keys(sort: Iterable[str]) -> list[SortKey]:
             raise invalid("sort", f"unknown sort key {name!r}; use one of "
                                   f"{', '.join(sorted(SCORE_SORTS))}")
         keys.append(SCORE_SORTS[name])
-    return keys + [SortKey(S.id)]
+    return [*keys, SortKey(S.id)]
 
 
 def score_select(f: ScoreFilter) -> Any:
@@ -100,7 +100,7 @@ def split_claims(claims: list[tuple[bool, pub.Claim]]) -> tuple[list[pub.Claim],
     return [c for ok, c in claims if ok], [c for ok, c in claims if not ok]
 
 
-def to_score(r: Mapping[str, Any], claims: list[tuple[bool, pub.Claim]]) -> pub.Score:
+def to_score(r: Mapping[Any, Any], claims: list[tuple[bool, pub.Claim]]) -> pub.Score:
     sources, conflicts = split_claims(claims)
     return {"id": r["id"], "year": r["year"], "entity_code": r["entity_code"],
             "entity_name_vi": r["name_vi"], "entity_name_en": r["name_en"],
@@ -109,7 +109,7 @@ def to_score(r: Mapping[str, Any], claims: list[tuple[bool, pub.Claim]]) -> pub.
             "rank": r["rank"], "note": r["note"], "sources": sources, "conflicts": conflicts}
 
 
-def with_claims(conn: Connection, page: Page[Mapping[str, Any]]) -> Page[pub.Score]:
+def with_claims(conn: Connection, page: Page[Any]) -> Page[pub.Score]:
     claims = claims_for(conn, "score", [r["id"] for r in page.items])
     return page.with_items([to_score(r, claims[r["id"]]) for r in page.items])
 
@@ -127,7 +127,7 @@ def entity_exists(conn: Connection, code: str) -> None:
         raise not_found(f"no entity with code {code!r}")
 
 
-def _point(r: Mapping[str, Any], claims: list[tuple[bool, pub.Claim]]) -> pub.SeriesPoint:
+def _point(r: Mapping[Any, Any], claims: list[tuple[bool, pub.Claim]]) -> pub.SeriesPoint:
     return {"year": r["year"], "indicator": r["indicator_code"], "cohort": r["cohort"],
             "value": r["value"], "value_text": r["value_text"], "rank": r["rank"],
             "cohort_size": r["size"], "has_conflict": bool(r["has_conflict"]),
@@ -149,7 +149,7 @@ def entity_series(ctx: QueryContext, code: str, indicators: tuple[str, ...],
     return raw.with_items([_point(r, claims[r["id"]]) for r in raw.items])
 
 
-def _rows(conn: Connection, f: ScoreFilter, *order: Any) -> list[Mapping[str, Any]]:
+def _rows(conn: Connection, f: ScoreFilter, *order: Any) -> list[Mapping[Any, Any]]:
     return [r._mapping for r in conn.execute(score_select(f).order_by(*order))]
 
 

@@ -22,6 +22,9 @@ def build_parser() -> argparse.ArgumentParser:
     _common(seed)
     seed.add_argument("--data", type=Path, default=None, help="seed directory (seed/data)")
     seed.add_argument("--quiet", action="store_true", help="do not print the summary")
+    seed.add_argument("--synthetic", type=int, default=0, metavar="N",
+                      help="add N synthetic scores for benchmarks (flagged; refused for "
+                           "the published default database)")
     serve = sub.add_parser("serve", help="serve the API (builds the embedded default if missing)")
     _common(serve)
     serve.add_argument("--host", default="127.0.0.1")
@@ -30,13 +33,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def run_seed(settings: Settings, data: Path | None, quiet: bool) -> int:
+def run_seed(settings: Settings, data: Path | None, quiet: bool, synthetic: int = 0) -> int:
+    from api.settings import DEFAULT_DATABASE_URL
     from seed.build import DEFAULT_DATA, load
     from seed.rows import SeedInvalid
     from seed.summary import summary
 
+    if synthetic and settings.database_url == DEFAULT_DATABASE_URL:
+        print("seed: --synthetic is refused for the published default database; "
+              "pass --database-url for a separate benchmark database", file=sys.stderr)
+        return 2
+    if synthetic < 0:
+        print("seed: --synthetic must be positive", file=sys.stderr)
+        return 2
     try:
-        result = load(data or DEFAULT_DATA, settings.database_url)
+        result = load(data or DEFAULT_DATA, settings.database_url, synthetic)
     except SeedInvalid as error:
         for problem in error.problems:
             print(problem, file=sys.stderr)
@@ -53,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = Settings.from_env(database_url=getattr(args, "database_url", None))
     if args.command == "seed":
-        return run_seed(settings, args.data, args.quiet)
+        return run_seed(settings, args.data, args.quiet, args.synthetic)
     from api.serve import serve
 
     return serve(settings, args.host, args.port, args.workers)

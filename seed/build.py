@@ -14,11 +14,12 @@ from typing import Any
 
 from sqlalchemy import Connection, create_engine, insert
 from sqlalchemy.engine import make_url
-from sqlmodel import SQLModel
 
+from models.tables import Dataset
 from seed.catalog import Catalog, parse_catalog
 from seed.figures import Figures, parse_figures, resolve
 from seed.rows import Problems
+from seed.synthetic import add_synthetic
 
 DEFAULT_DATA = Path(__file__).resolve().parent / "data"
 
@@ -86,9 +87,10 @@ def build_rows(catalog: Catalog, figures: Figures) -> dict[str, list[dict[str, A
 
 def write_tables(conn: Connection, rows: dict[str, list[dict[str, Any]]],
                  dataset: dict[str, Any]) -> None:
-    SQLModel.metadata.drop_all(conn)
-    SQLModel.metadata.create_all(conn)
-    tables = SQLModel.metadata.tables
+    metadata = Dataset.metadata  # every table of models.tables
+    metadata.drop_all(conn)
+    metadata.create_all(conn)
+    tables = metadata.tables
     for name, batch in rows.items():
         for chunk in _chunks(batch, 5000):
             conn.execute(insert(tables[name]), chunk)
@@ -108,13 +110,20 @@ def built_at() -> str:
     return moment.isoformat().replace("+00:00", "Z")
 
 
-def load(directory: Path, database_url: str) -> LoadResult:
-    """Validate `directory` and replace the database at `database_url` with its contents."""
+def load(directory: Path, database_url: str, synthetic: int = 0) -> LoadResult:
+    """Validate `directory` and replace the database at `database_url` with its contents.
+
+    `synthetic` > 0 adds that many generated scores for benchmarks; the dataset is then
+    flagged synthetic and its version says so.
+    """
     catalog, figures = validate(directory)
     rows = build_rows(catalog, figures)
     version, files = dataset_version(directory)
-    dataset = {"id": 1, "version": version, "built_at": built_at(), "synthetic": False,
-               "seed_files": json.dumps(files, sort_keys=True)}
+    if synthetic:
+        add_synthetic(rows, synthetic)
+        version = f"{version}-synthetic-{synthetic}"
+    dataset = {"id": 1, "version": version, "built_at": built_at(),
+               "synthetic": bool(synthetic), "seed_files": json.dumps(files, sort_keys=True)}
     write_database(database_url, rows, dataset)
     return LoadResult(version, {name: len(batch) for name, batch in rows.items()})
 
@@ -147,6 +156,7 @@ def _write_sqlite(target: Path, rows: dict[str, list[dict[str, Any]]],
         with engine.connect() as conn:
             conn.exec_driver_sql("VACUUM")
         engine.dispose()
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; readers (the API user) need read access
         os.replace(tmp, target)
     except BaseException:
         engine.dispose()

@@ -231,3 +231,32 @@ def test_a_sqlite_write_that_fails_midway_keeps_the_old_file(
         load(DEFAULT_DATA, f"sqlite:///{database}")
     assert database.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["dti.sqlite"]
+
+
+def test_cli_seed_alone_builds_every_table(tmp_path: Path) -> None:
+    """The CLI imports only the seed package; the tables must still be registered."""
+    import subprocess
+    import sys
+
+    url = f"sqlite:///{tmp_path / 'cli.sqlite'}"
+    done = subprocess.run([sys.executable, "-m", "seed", "--quiet", "--database-url", url],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert query(url, "SELECT COUNT(*) FROM score")[0][0] > 400
+
+
+def test_synthetic_rows_are_flagged_and_refused_for_the_default(tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture[str]
+                                                                ) -> None:
+    url = f"sqlite:///{tmp_path / 'syn.sqlite'}"
+    result = load(DEFAULT_DATA, url, synthetic=1000)
+    assert result.version.endswith("-synthetic-1000")
+    assert query(url, "SELECT synthetic FROM dataset") == [(1,)]
+    assert query(url, "SELECT COUNT(*) FROM score WHERE synthetic") == [(1000,)]
+    assert query(url, "SELECT COUNT(*) FROM score WHERE synthetic AND entity_code NOT LIKE "
+                      "'S-%'") == [(0,)]
+    assert query(url, "SELECT DISTINCT c.source_id FROM claim c JOIN score s ON "
+                      "c.figure_id = s.id AND c.figure_kind = 'score' WHERE s.synthetic") == [
+        ("synthetic-benchmark",)]
+    assert main(["seed", "--synthetic", "10"]) == 2  # the default database is never synthetic
+    assert "refused" in capsys.readouterr().err

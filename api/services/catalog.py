@@ -142,7 +142,7 @@ def _entity(r: Mapping[Any, Any], cohorts: list[str]) -> pub.Entity:
 
 
 def list_entities(ctx: QueryContext, f: EntityFilter, page: PageRequest) -> Page[pub.Entity]:
-    stmt = select(ENTITY).where(E.synthetic.is_(False))
+    stmt = select(ENTITY)
     if f.kinds:
         stmt = stmt.where(E.kind.in_(f.kinds))
     if f.region:

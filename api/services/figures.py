@@ -89,7 +89,7 @@ class CoverageFilter:
 
 
 def coverage(ctx: QueryContext, f: CoverageFilter, page: PageRequest) -> Page[pub.Coverage]:
-    where: list[ColumnElement[bool]] = [S.synthetic.is_(False)]
+    where: list[ColumnElement[bool]] = []
     if f.years:
         where.append(f.years.clause(S.year))
     if f.cohorts:
@@ -100,7 +100,7 @@ def coverage(ctx: QueryContext, f: CoverageFilter, page: PageRequest) -> Page[pu
                    func.count(func.distinct(case((S.value.is_not(None), S.entity_code)))),
                    func.count(func.distinct(case((S.rank.is_not(None), S.entity_code)))),
                    func.count())
-            .join(COHORT, COHORT.c.code == S.cohort).where(and_(*where))
+            .join(COHORT, COHORT.c.code == S.cohort).where(and_(True, *where))
             .group_by(S.year, S.cohort, S.indicator_code, COHORT.c.size)
             .order_by(S.year, S.cohort, S.indicator_code))
     rows: list[pub.Coverage] = [

@@ -41,8 +41,7 @@ class RankingMeta:
 def _figures(conn: Connection, year: int, cohort: str, indicator: str) -> dict[str, Any]:
     rows = conn.execute(
         select(S.id, S.entity_code, S.value, S.value_text, S.rank, S.has_conflict)
-        .where(S.year == year, S.cohort == cohort, S.indicator_code == indicator,
-               S.synthetic.is_(False))).all()
+        .where(S.year == year, S.cohort == cohort, S.indicator_code == indicator)).all()
     return {r.entity_code: r for r in rows}
 
 

@@ -41,7 +41,6 @@ class ScoreFilter:
     indicators: tuple[str, ...] = ()
     has_value: bool | None = None
     has_rank: bool | None = None
-    include_synthetic: bool = False
 
 
 def score_sort_keys(sort: Iterable[str]) -> list[SortKey]:
@@ -70,8 +69,6 @@ def score_select(f: ScoreFilter) -> Any:
         where.append(S.value.is_not(None) if f.has_value else S.value.is_(None))
     if f.has_rank is not None:
         where.append(S.rank.is_not(None) if f.has_rank else S.rank.is_(None))
-    if not f.include_synthetic:
-        where.append(S.synthetic.is_(False))
     return stmt.where(and_(*where)) if where else stmt
 
 

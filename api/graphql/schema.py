@@ -136,12 +136,20 @@ class Query:
                       cohort: str | None = None, first: int | None = None,
                       after: str | None = None) -> t.Ranking | None:
         choices("cohort", cohort, COHORTS)
-        found = await _maybe(info, rankings.ranking, year, indicator, cohort, page(first, after))
+        with_entities = t.selects(info, "entries", "edges", "node", "entity")
+
+        def fetch(ctx: Any) -> Any:
+            result, meta = rankings.ranking(ctx, year, indicator, cohort, page(first, after))
+            codes = [e["entity_code"] for e in result.items] if with_entities else []
+            return result, meta, catalog.entities_by_code(ctx.conn, codes) if codes else {}
+
+        found = await _maybe(info, fetch)
         if found is None:
             return None
-        result, meta = found
+        result, meta, entities = found
         extra = {"year": meta.year, "cohort": meta.cohort, "indicator": meta.indicator}
-        entries = t.connection(result, lambda e: t.build(t.RankingEntry, {**e, **extra}))
+        entries = t.connection(result, lambda e: t.build(t.RankingEntry, {
+            **e, **extra, "prefetched": entities.get(e["entity_code"])}))
         return t.Ranking(**asdict(meta), entries=entries)
 
     @strawberry.field

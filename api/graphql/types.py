@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from enum import Enum
 from typing import Any, Generic, TypeVar
 
@@ -22,10 +23,14 @@ class Lang(Enum):
     EN = "en"
 
 
+@functools.cache
+def _init_fields(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls) if f.init)  # type: ignore[arg-type]
+
+
 def build(cls: type[T], data: dict[str, Any], **renamed: str) -> T:
     """Make a type from a read model, taking only the fields the type declares."""
-    names = {f.name for f in dataclasses.fields(cls) if f.init}  # type: ignore[arg-type]
-    values = {k: data[k] for k in names if k in data}
+    values = {k: data[k] for k in _init_fields(cls) if k in data}
     values.update({new: data[old] for new, old in renamed.items()})
     return cls(**values)
 
@@ -295,6 +300,21 @@ class Score:
         return Indicator.of(found) if found else None
 
 
+async def _load_entity(info: Info, code: str) -> Entity:
+    return Entity.of(await load(ctx_of(info), "entity", code))
+
+
+def selects(info: Info, *path: str) -> bool:
+    """Whether the current field's selection reaches `path` (e.g. entries, edges, node)."""
+    level: list[Any] = list(info.selected_fields)
+    for name in path:
+        level = [s for f in level for s in getattr(f, "selections", [])
+                 if getattr(s, "name", None) == name]
+        if not level:
+            return False
+    return True
+
+
 @strawberry.type
 class RankingEntry:
     rank: int | None
@@ -310,10 +330,15 @@ class RankingEntry:
     year: strawberry.Private[int]
     cohort: strawberry.Private[str]
     indicator: strawberry.Private[str]
+    prefetched: strawberry.Private[dict[str, Any] | None] = None
 
     @strawberry.field
-    async def entity(self, info: Info) -> Entity:
-        return Entity.of(await load(ctx_of(info), "entity", self.entity_code))
+    def entity(self, info: Info) -> Entity:
+        # Synchronous when the ranking resolver fetched the entities with the ranking
+        # (one query for all rows); otherwise an awaitable through the DataLoader.
+        if self.prefetched is not None:
+            return Entity.of(self.prefetched)
+        return _load_entity(info, self.entity_code)  # type: ignore[return-value]
 
     @strawberry.field(description="The same entity's figure in the previous year, if any.")
     async def previous(self, info: Info) -> Score | None:

@@ -1,0 +1,286 @@
+"""bench/run: our API against the Starlette ceiling, Datasette and a plain strawberry resolver.
+
+Everything runs on loopback in one run; each scenario is measured in alternating rounds
+so machine drift hits every side alike, and only ratios measured side by side are judged.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from bench import servers as sv
+from bench.load import Measure, Request, drive, have_wrk
+from bench.report import Target, render_table
+from seed.build import DEFAULT_DATA, load
+
+RANKING = "/v1/rankings?year=2022"
+DATASETTE = ("/dti/score.json?year=2022&cohort=provinces-63&indicator_code=DTI&_sort=rank"
+             "&_shape=objects&_size=100&_nofacet=1&_nosuggest=1")
+GQL_RANKING = ("{ ranking(year: 2022) { entries { edges { node { rank value previousRank "
+               "rankChange valueChange entity { code nameVi nameEn } } } } } }")
+GQL_BASELINE = ("{ ranking(year: 2022) { rank value previousRank rankChange valueChange "
+                "entity { code nameVi nameEn } } }")
+GQL_NESTED = ("{ ranking(year: 2022) { entries { edges { node { rank value entity { code "
+              "nameVi series(years: \"2020:2024\") { year value rank sources { id url tier } } "
+              "} } } } } }")
+NO_CACHE = {"DTI_CACHE_MAX_ENTRIES": "0"}  # the server's response cache
+NO_CACHES = {**NO_CACHE, "DTI_GRAPHQL_PARSE_CACHE": "0"}  # and GraphQL parse/validation
+
+
+def gql(query: str) -> Request:
+    return Request("/graphql", "POST", json.dumps({"query": query}))
+
+
+def fetch(url: str, request: Request | None = None) -> bytes:
+    data = request.body.encode() if request and request.body else None
+    req = urllib.request.Request(url, data=data, method=request.method if request else "GET",
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=60) as response:
+        body: bytes = response.read()
+        return body
+
+
+def deep_cursor(base: str, depth: int) -> str:
+    """Follow links.next with limit=1000 until `depth` rows have been passed."""
+    url, passed = f"{base}/v1/scores?limit=1000", 0
+    cursor = ""
+    while passed < depth:
+        page = json.loads(fetch(url))
+        passed += len(page["data"])
+        nxt = page["links"]["next"]
+        if not nxt:
+            break
+        cursor = nxt.split("cursor=")[1]
+        url = f"{base}{nxt}"
+    return cursor
+
+
+def export_csv(server: sv.Server) -> dict[str, float]:
+    """Stream the full CSV of /v1/scores; rows/s and RSS growth while it streams."""
+    before, _ = server.memory()
+    peak = [before]
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.is_set():
+            peak[0] = max(peak[0], server.memory()[0])
+            time.sleep(0.02)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    start = time.perf_counter()
+    rows = -1  # the header
+    with urllib.request.urlopen(f"{server.base}/v1/scores?format=csv", timeout=600) as r:
+        while chunk := r.read(1 << 20):
+            rows += chunk.count(b"\n")
+    elapsed = time.perf_counter() - start
+    done.set()
+    watcher.join()
+    return {"rows": rows, "seconds": elapsed, "rows_per_s": rows / elapsed,
+            "rss_growth_mb": (peak[0] - before) / 2**20}
+
+
+def soak_requests(count: int) -> list[Request]:
+    """Many distinct query strings over every scenario, for the memory soak."""
+    out: list[Request] = []
+    years = range(2020, 2025)
+    for i in range(count):
+        year = years[i % 5]
+        kind = i % 6
+        if kind == 0:
+            out.append(Request(f"/v1/rankings?year={year}&limit={1 + i % 200}"))
+        elif kind == 1:
+            out.append(Request(f"/v1/scores?year={year}&limit={1 + i % 500}&lang=en"))
+        elif kind == 2:
+            out.append(Request(f"/v1/entities?q=a&limit={1 + i % 300}"))
+        elif kind == 3:
+            out.append(gql(f"{{ ranking(year: {year}, first: {1 + i % 63}) {{ ranked }} }}"))
+        elif kind == 4:
+            out.append(Request(f"/v1/statistics?limit={1 + i % 200}&format=ndjson"))
+        else:
+            out.append(gql(f"{{ scores(first: {1 + i % 400}) {{ totalCount }} }}"))
+    return out
+
+
+def measure_rounds(plan: list[tuple[str, sv.Server, list[Request]]], rounds: int,
+                   seconds: float, connections: int, use_wrk: bool) -> dict[str, Measure]:
+    results: dict[str, list[Measure]] = {name: [] for name, _, _ in plan}
+    for r in range(rounds):
+        order = plan if r % 2 == 0 else list(reversed(plan))
+        for name, server, requests in order:
+            drive(server.base, requests, min(1.0, seconds), connections, use_wrk)  # warm-up
+            results[name].append(drive(server.base, requests, seconds, connections, use_wrk))
+            print(f"  round {r + 1} {name}: {results[name][-1].rps:.0f} req/s", flush=True)
+    return {name: Measure(statistics.median(m.rps for m in ms),
+                          statistics.median(m.p50_ms for m in ms),
+                          statistics.median(m.p99_ms for m in ms),
+                          sum(m.requests for m in ms), sum(m.errors for m in ms))
+            for name, ms in results.items()}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="bench/run", description=__doc__)
+    parser.add_argument("--duration", type=float, default=5.0, help="seconds per measurement")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--synthetic", type=int, default=1_000_000)
+    parser.add_argument("--soak", type=int, default=100_000, help="requests in the soak")
+    parser.add_argument("--python-load", action="store_true", help="do not use wrk")
+    parser.add_argument("--out", type=Path, default=sv.ROOT / "bench" / "results")
+    args = parser.parse_args(argv)
+    use_wrk = have_wrk() and not args.python_load
+    pg_url = os.environ.get("DTI_PG_URL", "")
+    work = Path(tempfile.mkdtemp(prefix="dti-bench-"))
+    print(f"load generator: {'wrk' if use_wrk else 'python'}; work dir {work}", flush=True)
+
+    sqlite_file, synthetic_file = work / "dti.sqlite", work / "synthetic.sqlite"
+    load(DEFAULT_DATA, f"sqlite:///{sqlite_file}")
+    started = time.perf_counter()
+    load(DEFAULT_DATA, f"sqlite:///{synthetic_file}", synthetic=args.synthetic)
+    print(f"built synthetic database ({args.synthetic} rows) in "
+          f"{time.perf_counter() - started:.0f} s", flush=True)
+    if pg_url:
+        load(DEFAULT_DATA, pg_url)
+
+    sqlite_url = f"sqlite:///{sqlite_file}"
+    ours = sv.ours("ours", sqlite_url)
+    nocache = sv.ours("ours-nocache", sqlite_url, **NO_CACHE)
+    scale = sv.ours("ours-synthetic", f"sqlite:///{synthetic_file}", **NO_CACHE)
+    bare = sv.ours("ours-no-caches", sqlite_url, **NO_CACHES)
+    group = [ours, nocache, scale, sv.datasette(sqlite_file), sv.baseline_graphql(sqlite_url),
+             bare]
+    if pg_url:
+        group += [sv.ours("ours-pg", pg_url), sv.ours("ours-pg-nocache", pg_url, **NO_CACHE)]
+    started_servers: list[sv.Server] = []
+    try:
+        for server in group:
+            started_servers.append(server.start(work))
+        datasette, baseline = group[3], group[4]
+        (work / "rest.json").write_bytes(fetch(ours.base + RANKING))
+        (work / "gql.json").write_bytes(fetch(ours.base + "/graphql", gql(GQL_RANKING)))
+        ceiling_rest = sv.ceiling(work / "rest.json")
+        ceiling_rest.name = "ceiling-rest"
+        ceiling_gql = sv.ceiling(work / "gql.json")
+        ceiling_gql.name = "ceiling-graphql"
+        for server in (ceiling_rest, ceiling_gql):
+            started_servers.append(server.start(work))
+        check_equivalence(ours, datasette, baseline)
+        cursor = deep_cursor(scale.base, int(args.synthetic * 0.9))
+        plan = [
+            ("1 REST ranking, warm cache", ours, [Request(RANKING)]),
+            ("ceiling (same bytes, bare Starlette)", ceiling_rest, [Request(RANKING)]),
+            ("2 REST ranking, no server cache", nocache, [Request(RANKING)]),
+            ("Datasette, same query and file", datasette, [Request(DATASETTE)]),
+            ("3 GraphQL ranking, warm", ours, [gql(GQL_RANKING)]),
+            ("ceiling (GraphQL bytes)", ceiling_gql, [gql(GQL_RANKING)]),
+            ("3 GraphQL ranking, caches off", nocache, [gql(GQL_RANKING)]),
+            ("3 GraphQL ranking, parse caches off too", bare, [gql(GQL_RANKING)]),
+            ("plain strawberry resolver", baseline, [gql(GQL_BASELINE)]),
+            ("3 GraphQL nested, warm", ours, [gql(GQL_NESTED)]),
+            ("3 GraphQL nested, caches off", nocache, [gql(GQL_NESTED)]),
+            ("4 scores first page (1M rows)", scale, [Request("/v1/scores?limit=100")]),
+            ("4 scores deep page (90% in)", scale,
+             [Request(f"/v1/scores?limit=100&cursor={cursor}")]),
+        ]
+        if pg_url:
+            plan += [("5 PostgreSQL ranking, warm", group[6], [Request(RANKING)]),
+                     ("5 PostgreSQL ranking, no cache", group[7], [Request(RANKING)])]
+        results = measure_rounds(plan, args.rounds, args.duration, args.connections, use_wrk)
+        export = export_csv(scale)
+        soak = run_soak(ours, args.soak, args.connections, use_wrk)
+        peak_rss = ours.memory()[1]
+    finally:
+        for server in started_servers:
+            server.stop()
+    targets = judge(results, export, soak, pg=bool(pg_url))
+    table = render_table(results, targets, export, soak, peak_rss)
+    print(table)
+    write_results(args.out, results, targets, export, soak, peak_rss, table, use_wrk)
+    return 0
+
+
+def check_equivalence(ours: sv.Server, datasette: sv.Server, baseline: sv.Server) -> None:
+    """The compared servers return the same 63 ranked rows."""
+    mine = json.loads(fetch(ours.base + RANKING))["data"]
+    theirs = json.loads(fetch(datasette.base + DATASETTE))["rows"]
+    plain = json.loads(fetch(baseline.base + "/graphql", gql(GQL_BASELINE)))["data"]["ranking"]
+    ranked = [(e["entity_code"], e["rank"]) for e in mine]
+    assert ranked == [(r["entity_code"], r["rank"]) for r in theirs], "Datasette rows differ"
+    assert [r for _, r in ranked] == [e["rank"] for e in plain], "baseline rows differ"
+
+
+def run_soak(server: sv.Server, count: int, connections: int, use_wrk: bool) -> dict[str, Any]:
+    """RSS after a warm-up and after `count` mixed requests over many distinct URLs."""
+    requests = soak_requests(5000)
+    drive(server.base, requests, 3.0, connections, use_wrk)
+    warm, _ = server.memory()
+    done = 0
+    while done < count:
+        rate = drive(server.base, requests, 1.0, connections, use_wrk).rps or 1.0
+        seconds = max(1.0, min(60.0, (count - done) / rate))
+        done += drive(server.base, requests, seconds, connections, use_wrk).requests
+    after, _ = server.memory()
+    return {"requests": done, "rss_after_warmup_mb": warm / 2**20,
+            "rss_after_mb": after / 2**20, "growth_mb": (after - warm) / 2**20}
+
+
+def judge(r: dict[str, Measure], export: dict[str, float], soak: dict[str, Any],
+          pg: bool) -> list[Target]:
+    def ratio(a: str, b: str) -> float:
+        return r[a].rps / r[b].rps if r[b].rps else 0.0
+
+    targets = [
+        Target("REST warm / ceiling", ratio("1 REST ranking, warm cache",
+                                            "ceiling (same bytes, bare Starlette)"), ">=", 0.75),
+        Target("REST no cache / Datasette", ratio("2 REST ranking, no server cache",
+                                                  "Datasette, same query and file"), ">=", 20),
+        Target("GraphQL warm / ceiling", ratio("3 GraphQL ranking, warm",
+                                               "ceiling (GraphQL bytes)"), ">=", 0.5),
+        Target("GraphQL caches off / plain strawberry",
+               ratio("3 GraphQL ranking, caches off", "plain strawberry resolver"), ">=", 5),
+        Target("deep page p50 / first page p50",
+               r["4 scores deep page (90% in)"].p50_ms / r["4 scores first page (1M rows)"].p50_ms,
+               "<=", 1.5),
+        Target("CSV export rows/s (1M rows)", export["rows_per_s"], ">=", 200_000),
+        Target("CSV export RSS growth MB", export["rss_growth_mb"], "<", 100),
+        Target(f"RSS growth MB after {soak['requests']} mixed requests", soak["growth_mb"],
+               "<=", 50),
+    ]
+    targets.append(Target("GraphQL parse caches off too / plain strawberry", ratio(
+        "3 GraphQL ranking, parse caches off too", "plain strawberry resolver"), "info", 0))
+    if pg:
+        targets += [
+            Target("PostgreSQL warm / ceiling", ratio(
+                "5 PostgreSQL ranking, warm", "ceiling (same bytes, bare Starlette)"), "info", 0),
+            Target("PostgreSQL no cache / Datasette (SQLite)", ratio(
+                "5 PostgreSQL ranking, no cache", "Datasette, same query and file"), "info", 0)]
+    return targets
+
+
+def write_results(out: Path, results: dict[str, Measure], targets: list[Target],
+                  export: dict[str, float], soak: dict[str, Any], peak_rss: int, table: str,
+                  use_wrk: bool) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    document = {"when": stamp, "load_generator": "wrk" if use_wrk else "python",
+                "cores": os.cpu_count(), "scenarios": {k: asdict(v) for k, v in results.items()},
+                "targets": [asdict(t) | {"met": t.met} for t in targets], "export": export,
+                "soak": soak, "peak_rss_mb": peak_rss / 2**20, "table": table}
+    path = out / f"{stamp}.json"
+    path.write_text(json.dumps(document, indent=2), encoding="utf-8")
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -109,6 +109,7 @@ class Score(SQLModel, table=True):
         UniqueConstraint("year", "entity_code", "indicator_code", "cohort"),
         Index("ix_score_ranking", "year", "cohort", "indicator_code", "rank"),
         Index("ix_score_series", "entity_code", "indicator_code", "year"),
+        Index("ix_score_default_order", "year", "entity_code", "indicator_code", "id"),
     )
     id: int = Field(primary_key=True)
     year: int
@@ -120,6 +121,10 @@ class Score(SQLModel, table=True):
     rank: int | None = None
     note: str | None = None
     has_conflict: bool = False
+    # The claims, summarised for list views and exports: ';'-joined source ids in claim
+    # order, of the sources that agree with the served figure and of those that do not.
+    source_ids: str = ""
+    conflict_ids: str = ""
     synthetic: bool = False
 
 

@@ -75,7 +75,12 @@ def build_rows(catalog: Catalog, figures: Figures) -> dict[str, list[dict[str, A
             else:
                 row.pop("rank")
             rows[kind].append(row)
-            for claim, agree in zip(claims, agrees, strict=True):
+            pairs = sorted(zip(claims, agrees, strict=True),
+                           key=lambda p: (p[0].tier_rank, p[0].source_id))
+            if kind == "score":
+                row["source_ids"] = ";".join(c.source_id for c, ok in pairs if ok)
+                row["conflict_ids"] = ";".join(c.source_id for c, ok in pairs if not ok)
+            for claim, agree in pairs:
                 rows["claim"].append({
                     "id": len(rows["claim"]) + 1, "figure_kind": kind, "figure_id": fid,
                     "source_id": claim.source_id, "value": claim.value,

@@ -41,7 +41,9 @@ def add_synthetic(rows: dict[str, list[dict[str, Any]]], count: int, seed: int =
         rows["cohortmember"].append({"cohort": COHORT, "entity_code": code})
     score_id = len(rows["score"])
     claim_id = len(rows["claim"])
-    made = 0
+    # Values and ranks per (year, indicator) first, then rows in the collection's default
+    # order (year, entity, indicator), so ids follow that order as they do for real rows.
+    figures: dict[tuple[int, str], tuple[list[float], list[int]]] = {}
     for year in YEARS:
         for indicator in INDICATORS:
             values = [round(rng.random(), 4) for _ in codes]
@@ -49,20 +51,26 @@ def add_synthetic(rows: dict[str, list[dict[str, Any]]], count: int, seed: int =
             ranks = [0] * len(codes)
             for position, index in enumerate(order, 1):
                 ranks[index] = position
-            for i, code in enumerate(codes):
+            figures[year, indicator] = values, ranks
+    made = 0
+    for year in YEARS:
+        for i, code in enumerate(codes):
+            for indicator in sorted(INDICATORS):
                 if made == count:
                     return
                 made += 1
                 score_id += 1
                 claim_id += 1
-                text = f"{values[i]:.4f}"
+                value, rank = figures[year, indicator][0][i], figures[year, indicator][1][i]
+                text = f"{value:.4f}"
                 rows["score"].append({
                     "id": score_id, "year": year, "entity_code": code,
-                    "indicator_code": indicator, "cohort": COHORT, "value": values[i],
-                    "value_text": text, "rank": ranks[i], "note": "synthetic",
-                    "has_conflict": False, "synthetic": True})
+                    "indicator_code": indicator, "cohort": COHORT, "value": value,
+                    "value_text": text, "rank": rank, "note": "synthetic",
+                    "has_conflict": False, "source_ids": SOURCE_ID, "conflict_ids": "",
+                    "synthetic": True})
                 rows["claim"].append({
                     "id": claim_id, "figure_kind": "score", "figure_id": score_id,
-                    "source_id": SOURCE_ID, "value": values[i], "value_text": text,
-                    "rank": ranks[i], "agrees": True, "note": "synthetic",
+                    "source_id": SOURCE_ID, "value": value, "value_text": text,
+                    "rank": rank, "agrees": True, "note": "synthetic",
                     "file": "synthetic", "line": 0})

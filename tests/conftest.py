@@ -68,4 +68,4 @@ def ctx(app):  # type: ignore[no-untyped-def]
 
     state = app.state.api
     with state.db.connect() as conn:
-        yield QueryContext(conn, state.codec)
+        yield QueryContext(conn, state.codec, state.totals)

@@ -292,3 +292,25 @@ def test_database_is_opened_read_only(app: Any) -> None:
 
     with app.state.api.db.connect() as conn, pytest.raises(OperationalError):
         conn.execute(text("DELETE FROM score"))
+
+
+@pytest.mark.parametrize("query", ["", "year=2022&sort=-value,entity&lang=en",
+                                   "indicator=GOV&has_rank=true"])
+def test_score_export_matches_the_paged_csv(app: Any, query: str) -> None:
+    """The one-query export and the page-by-page path write the same CSV."""
+    from starlette.datastructures import QueryParams
+
+    from api.rest import render, respond
+    from api.rest.params import parse_query
+
+    state = app.state.api
+    endpoint = next(e for e in ENDPOINTS if e.path == "/v1/scores")
+    assert endpoint.export is not None
+    params = parse_query(QueryParams(query), endpoint.params, True, True)
+    lang = params.get("lang", "vi")
+    fields = render.csv_fields(endpoint.model)
+    fast = b"".join(render.csv_text(respond._exported(state, endpoint.export, params, lang),
+                                    fields, False))
+    slow = b"".join(render.csv_lines(respond._rows(state, endpoint, params, {}, lang), fields,
+                                     False))
+    assert fast == slow and fast.count(b"\n") > 10

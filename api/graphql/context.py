@@ -37,7 +37,7 @@ class GraphQLContext:
         """Run a sync service function in a worker thread with its own connection."""
         def work() -> T:
             with self.state.db.connect() as conn:
-                return fn(QueryContext(conn, self.state.codec), *args)
+                return fn(QueryContext(conn, self.state.codec, self.state.totals), *args)
         try:
             return await anyio.to_thread.run_sync(work)
         except ApiError as error:

@@ -14,9 +14,18 @@ from starlette.responses import Response, StreamingResponse
 from api.errors import ApiError
 from api.rest.cache import Rendered, ResponseCache, etag_for, etag_matches
 from api.rest.params import Param, page_request, parse_query
-from api.rest.render import ACCEPT, MEDIA, csv_fields, csv_lines, dumps, localise, ndjson_lines
+from api.rest.render import (
+    ACCEPT,
+    MEDIA,
+    csv_fields,
+    csv_lines,
+    csv_text,
+    dumps,
+    localise,
+    ndjson_lines,
+)
 from api.services.context import QueryContext
-from api.services.paging import MAX_LIMIT, CursorCodec, PageRequest
+from api.services.paging import MAX_LIMIT, CursorCodec, PageRequest, Totals
 from api.settings import Settings
 
 
@@ -28,6 +37,8 @@ class Result:
 
 
 Handler = Callable[[QueryContext, dict[str, Any], dict[str, str], PageRequest], Result]
+# An export streams every matching row as CSV lines from one query.
+Export = Callable[[QueryContext, dict[str, Any], str], Iterator[str]]
 
 
 @dataclass(frozen=True)
@@ -42,6 +53,7 @@ class Endpoint:
     paged: bool = True
     path_params: dict[str, str] = field(default_factory=dict)
     not_found: bool = False  # may answer 404 (unknown code, no published data)
+    export: Export | None = None  # fast CSV of the whole collection (no cursor)
 
 
 @dataclass
@@ -50,6 +62,7 @@ class ApiState:
     db: Any  # api.db.Database
     cache: ResponseCache
     codec: CursorCodec
+    totals: Totals = field(default_factory=Totals)
 
 
 VARY = "Accept, Accept-Language, Accept-Encoding"
@@ -129,7 +142,8 @@ async def respond(request: Request, endpoint: Endpoint) -> Response:
 def _call(state: ApiState, endpoint: Endpoint, params: dict[str, Any],
           path_params: dict[str, str], page: PageRequest) -> Result:
     with state.db.connect() as conn:
-        return endpoint.handler(QueryContext(conn, state.codec), params, path_params, page)
+        ctx = QueryContext(conn, state.codec, state.totals)
+        return endpoint.handler(ctx, params, path_params, page)
 
 
 def _rows(state: ApiState, endpoint: Endpoint, params: dict[str, Any],
@@ -145,15 +159,25 @@ def _rows(state: ApiState, endpoint: Endpoint, params: dict[str, Any],
             return
 
 
+def _exported(state: ApiState, export: Export, params: dict[str, Any],
+              lang: str) -> Iterator[str]:
+    with state.db.connect() as conn:
+        yield from export(QueryContext(conn, state.codec, state.totals), params, lang)
+
+
 async def _stream(request: Request, state: ApiState, endpoint: Endpoint,
                   params: dict[str, Any], path_params: dict[str, str], fmt: str, lang: str,
                   etag: str) -> Response:
     # Run one row now so a bad cursor or unknown code is a 4xx, not a broken stream.
     await run_in_threadpool(_call, state, endpoint, params, path_params,
                             PageRequest(1, params.get("cursor")))
-    rows = _rows(state, endpoint, params, path_params, lang)
-    chunks = csv_lines(rows, csv_fields(endpoint.model), params.get("bom", False)) \
-        if fmt == "csv" else ndjson_lines(rows)
+    if fmt == "csv" and endpoint.export and "cursor" not in params:
+        chunks = csv_text(_exported(state, endpoint.export, params, lang),
+                            csv_fields(endpoint.model), params.get("bom", False))
+    else:
+        rows = _rows(state, endpoint, params, path_params, lang)
+        chunks = csv_lines(rows, csv_fields(endpoint.model), params.get("bom", False)) \
+            if fmt == "csv" else ndjson_lines(rows)
     headers = _cache_headers(state, etag)
     if fmt == "csv":
         name = endpoint.operation_id.replace("_", "-")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import asdict
 from typing import Any
 
 from api.rest.params import Param, boolean, code, codes, date, many_of, one_of, text_query, years
 from api.rest.respond import Endpoint, Result
-from api.services import catalog, figures, rankings, scores
+from api.services import catalog, exports, figures, rankings, scores
 from api.services.context import QueryContext
 from api.services.paging import Page, PageRequest
 from api.services.vocab import COHORTS, INDICATOR_KINDS, KINDS, LEVELS, STATISTICS, TIERS
@@ -91,12 +92,19 @@ def _series(ctx: QueryContext, p: dict[str, Any], path: dict[str, str],
     return page_result(series, entity=path["code"])
 
 
+def _score_filter(p: dict[str, Any]) -> scores.ScoreFilter:
+    return scores.ScoreFilter(p.get("year"), p.get("entity", ()), p.get("kind", ()),
+                              p.get("cohort", ()), p.get("indicator", ()), p.get("has_value"),
+                              p.get("has_rank"))
+
+
 def _scores(ctx: QueryContext, p: dict[str, Any], _: dict[str, str],
             page: PageRequest) -> Result:
-    f = scores.ScoreFilter(p.get("year"), p.get("entity", ()), p.get("kind", ()),
-                           p.get("cohort", ()), p.get("indicator", ()), p.get("has_value"),
-                           p.get("has_rank"))
-    return page_result(scores.list_scores(ctx, f, p.get("sort", ()), page))
+    return page_result(scores.list_scores(ctx, _score_filter(p), p.get("sort", ()), page))
+
+
+def _scores_export(ctx: QueryContext, p: dict[str, Any], lang: str) -> Iterator[str]:
+    return exports.score_lines(ctx.conn, _score_filter(p), p.get("sort", ()), lang)
 
 
 def _rankings(ctx: QueryContext, p: dict[str, Any], _: dict[str, str],
@@ -195,7 +203,8 @@ ENDPOINTS: list[Endpoint] = [
                  "has_value": Param(boolean, "Only figures with (true) / without a value", BOOL),
                  "has_rank": Param(boolean, "Only figures with (true) / without a rank", BOOL),
                  "sort": Param(_sort, SORT_DOC, {
-                     "type": "string", "pattern": _list_pattern(sorted(scores.SCORE_SORTS))})}),
+                     "type": "string", "pattern": _list_pattern(sorted(scores.SCORE_SORTS))})},
+             export=_scores_export),
     Endpoint("/v1/rankings", "get_ranking", "A ranked list with year-on-year change",
              pub.RankingEntry, _rankings, {
                  "year": Param(_one_year, "Edition year (required)",

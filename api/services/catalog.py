@@ -42,7 +42,7 @@ def _roots(conn: Connection) -> dict[str, str]:
 
 def list_frameworks(ctx: QueryContext, page: PageRequest) -> Page[pub.Framework]:
     roots = _roots(ctx.conn)
-    return paginate(ctx.conn, ctx.codec, "frameworks", select(FRAMEWORK), [SortKey(F.id)],
+    return paginate(ctx, "frameworks", select(FRAMEWORK), [SortKey(F.id)],
                     page, lambda r: _framework(r, roots))
 
 
@@ -75,7 +75,7 @@ def _indicator_select(f: IndicatorFilter) -> Any:
 def list_indicators(ctx: QueryContext, f: IndicatorFilter,
                     page: PageRequest) -> Page[pub.Indicator]:
     keys = [SortKey(IND.id)]
-    return paginate(ctx.conn, ctx.codec, f"indicators|{f}", _indicator_select(f), keys, page,
+    return paginate(ctx, f"indicators|{f}", _indicator_select(f), keys, page,
                     _indicator)
 
 
@@ -152,7 +152,7 @@ def list_entities(ctx: QueryContext, f: EntityFilter, page: PageRequest) -> Page
                                      .where(MEMBER.c.cohort == f.cohort)))
     if f.q:
         stmt = stmt.where(E.search_key.contains(fold(f.q).strip(), autoescape=True))
-    raw = paginate(ctx.conn, ctx.codec, f"entities|{f}", stmt, [SortKey(E.code)], page, dict)
+    raw = paginate(ctx, f"entities|{f}", stmt, [SortKey(E.code)], page, dict)
     cohorts = _cohorts_of(ctx.conn, [r["code"] for r in raw.items])
     return raw.with_items([_entity(r, cohorts[r["code"]]) for r in raw.items])
 
@@ -175,7 +175,7 @@ def get_entity(ctx: QueryContext, code: str) -> pub.Entity:
 
 
 def list_metrics(ctx: QueryContext, page: PageRequest) -> Page[pub.Metric]:
-    return paginate(ctx.conn, ctx.codec, "metrics", select(METRIC), [SortKey(M.code)], page,
+    return paginate(ctx, "metrics", select(METRIC), [SortKey(M.code)], page,
                     lambda r: cast(pub.Metric, {k: r[k] for k in (
                         "code", "name_vi", "name_en", "unit", "definition")}))
 

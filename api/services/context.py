@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Connection, and_, or_
 
-from api.services.paging import CursorCodec
+from api.services.paging import CursorCodec, Totals
 
 MIN_YEAR, MAX_YEAR = 1990, 2100
 
@@ -15,6 +15,7 @@ MIN_YEAR, MAX_YEAR = 1990, 2100
 class QueryContext:
     conn: Connection
     codec: CursorCodec
+    totals: Totals
 
 
 @dataclass(frozen=True)

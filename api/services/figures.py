@@ -37,7 +37,7 @@ def list_aggregates(ctx: QueryContext, f: AggregateFilter,
     stmt = select(AGGREGATE).where(and_(*where)) if where else select(AGGREGATE)
     keys = [SortKey(A.year), SortKey(A.cohort), SortKey(A.indicator_code),
             SortKey(A.statistic)]
-    raw = paginate(ctx.conn, ctx.codec, f"aggregates|{f}", stmt, keys, page, dict)
+    raw = paginate(ctx, f"aggregates|{f}", stmt, keys, page, dict)
     claims = claims_for(ctx.conn, "aggregate", [r["id"] for r in raw.items])
     items: list[pub.Aggregate] = []
     for r in raw.items:
@@ -77,7 +77,7 @@ def list_statistics(ctx: QueryContext, f: StatisticFilter,
     if f.dated is not None:
         where.append(ST.ref_date.is_not(None) if f.dated else ST.ref_date.is_(None))
     stmt = select(STATISTIC).where(and_(*where)) if where else select(STATISTIC)
-    return paginate(ctx.conn, ctx.codec, f"statistics|{f}", stmt, [SortKey(ST.id)], page,
+    return paginate(ctx, f"statistics|{f}", stmt, [SortKey(ST.id)], page,
                     lambda r: cast(pub.Statistic, {k: r[k] for k in STATISTIC_KEYS}))
 
 
@@ -128,7 +128,7 @@ def list_sources(ctx: QueryContext, tier: str | None, page: PageRequest) -> Page
     stmt = _source_select()
     if tier:
         stmt = stmt.where(SRC.tier == tier)
-    return paginate(ctx.conn, ctx.codec, f"sources|{tier}", stmt, [SortKey(SRC.id)], page,
+    return paginate(ctx, f"sources|{tier}", stmt, [SortKey(SRC.id)], page,
                     _source)
 
 

@@ -6,10 +6,12 @@ import base64
 import hashlib
 import hmac
 import json
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
+from cachetools import LRUCache
 from sqlalchemy import ColumnElement, Connection, Select, and_, false, func, or_, select
 
 from api.errors import invalid
@@ -109,16 +111,37 @@ def order_by(keys: Sequence[SortKey]) -> list[ColumnElement[Any]]:
     return out
 
 
-def count(conn: Connection, stmt: Select[Any]) -> int:
-    return int(conn.execute(select(func.count()).select_from(stmt.order_by(None).subquery()))
-               .scalar_one())
+class Totals:
+    """Bounded, thread-safe memo of collection totals: the data never changes under a
+    running service, so a filter's count is computed once, not on every page."""
+
+    def __init__(self, maxsize: int = 4096) -> None:
+        self._cache: LRUCache[str, int] = LRUCache(maxsize=maxsize)
+        self._lock = threading.Lock()
+
+    def count(self, conn: Connection, scope: str, stmt: Select[Any]) -> int:
+        with self._lock:
+            found = self._cache.get(scope)
+        if found is not None:
+            return found
+        total = int(conn.execute(select(func.count()).select_from(
+            stmt.order_by(None).subquery())).scalar_one())
+        with self._lock:
+            self._cache[scope] = total
+        return total
 
 
-def paginate(conn: Connection, codec: CursorCodec, scope: str, stmt: Select[Any],
-             keys: Sequence[SortKey], page: PageRequest,
-             to_item: Callable[[Any], T]) -> Page[T]:
+class PagingContext(Protocol):
+    conn: Connection
+    codec: CursorCodec
+    totals: Totals
+
+
+def paginate(ctx: PagingContext, scope: str, stmt: Select[Any], keys: Sequence[SortKey],
+             page: PageRequest, to_item: Callable[[Any], T]) -> Page[T]:
     """Run `stmt` ordered by `keys` (the last one unique) from the cursor on."""
-    total = count(conn, stmt)
+    conn, codec = ctx.conn, ctx.codec
+    total = ctx.totals.count(conn, scope, stmt)
     query = stmt.add_columns(*(k.column.label(f"_k{i}") for i, k in enumerate(keys)))
     if page.cursor:
         values = codec.decode(scope, page.cursor)

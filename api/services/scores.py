@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, select
+from sqlalchemy import ColumnElement, Connection, Table, and_, select, true
 
 from api.errors import invalid, not_found
 from api.services.context import QueryContext, Years
@@ -53,23 +53,30 @@ def score_sort_keys(sort: Iterable[str]) -> list[SortKey]:
     return [*keys, SortKey(S.id)]
 
 
-def score_select(f: ScoreFilter) -> Any:
-    stmt = (select(S.id, S.year, S.entity_code, S.indicator_code, S.cohort, S.value,
-                   S.value_text, S.rank, S.note, S.has_conflict, E.name_vi, E.name_en, E.kind,
-                   COHORT.c.size)
-            .join(ENTITY, E.code == S.entity_code).join(COHORT, COHORT.c.code == S.cohort))
-    where = []
+def score_where(f: ScoreFilter) -> ColumnElement[bool]:
+    """The filter as a condition on the score table alone."""
+    where: list[ColumnElement[bool]] = []
     if f.years:
         where.append(f.years.clause(S.year))
-    for values, column in ((f.entities, S.entity_code), (f.kinds, E.kind),
-                           (f.cohorts, S.cohort), (f.indicators, S.indicator_code)):
+    for values, column in ((f.entities, S.entity_code), (f.cohorts, S.cohort),
+                           (f.indicators, S.indicator_code)):
         if values:
             where.append(column.in_(values))
+    if f.kinds:
+        where.append(S.entity_code.in_(select(E.code).where(E.kind.in_(f.kinds))))
     if f.has_value is not None:
         where.append(S.value.is_not(None) if f.has_value else S.value.is_(None))
     if f.has_rank is not None:
         where.append(S.rank.is_not(None) if f.has_rank else S.rank.is_(None))
-    return stmt.where(and_(*where)) if where else stmt
+    return and_(true(), *where)
+
+
+def score_select(f: ScoreFilter) -> Any:
+    return (select(S.id, S.year, S.entity_code, S.indicator_code, S.cohort, S.value,
+                   S.value_text, S.rank, S.note, S.has_conflict, E.name_vi, E.name_en, E.kind,
+                   COHORT.c.size)
+            .join(ENTITY, E.code == S.entity_code).join(COHORT, COHORT.c.code == S.cohort)
+            .where(score_where(f)))
 
 
 def claims_for(conn: Connection, kind: str, ids: list[int]) -> dict[int, list[tuple[bool,
@@ -84,7 +91,7 @@ def claims_for(conn: Connection, kind: str, ids: list[int]) -> dict[int, list[tu
                SOURCE.c.tier, c.value, c.value_text, c.rank, c.note)
         .join(SOURCE, SOURCE.c.id == c.source_id)
         .where(c.figure_kind == kind, c.figure_id.in_(ids))
-        .order_by(c.figure_id, SOURCE.c.tier_rank, c.source_id)).all()
+        .order_by(c.figure_id, c.id)).all()  # claim ids follow tier, then source id
     for r in rows:
         out[r.figure_id].append((bool(r.agrees), {
             "source_id": r.source_id, "url": r.url, "publisher": r.publisher, "tier": r.tier,
@@ -115,7 +122,7 @@ def list_scores(ctx: QueryContext, f: ScoreFilter, sort: tuple[str, ...],
                 page: PageRequest) -> Page[pub.Score]:
     keys = score_sort_keys(sort or DEFAULT_SCORE_SORT)
     scope = f"scores|{f}|{','.join(sort)}"
-    raw = paginate(ctx.conn, ctx.codec, scope, score_select(f), keys, page, dict)
+    raw = paginate(ctx, scope, score_select(f), keys, page, dict)
     return with_claims(ctx.conn, raw)
 
 
@@ -141,7 +148,7 @@ def entity_series(ctx: QueryContext, code: str, indicators: tuple[str, ...],
     f = ScoreFilter(years=years, entities=(code,), indicators=indicators or ("DTI",))
     keys = [SortKey(c) for c in SERIES_ORDER]
     scope = f"series|{code}|{f}"
-    raw = paginate(ctx.conn, ctx.codec, scope, score_select(f), keys, page, dict)
+    raw = paginate(ctx, scope, score_select(f), keys, page, dict)
     claims = claims_for(ctx.conn, "score", [r["id"] for r in raw.items])
     return raw.with_items([_point(r, claims[r["id"]]) for r in raw.items])
 

@@ -132,9 +132,12 @@ class Totals:
 
 
 class PagingContext(Protocol):
-    conn: Connection
-    codec: CursorCodec
-    totals: Totals
+    @property
+    def conn(self) -> Connection: ...
+    @property
+    def codec(self) -> CursorCodec: ...
+    @property
+    def totals(self) -> Totals: ...
 
 
 def paginate(ctx: PagingContext, scope: str, stmt: Select[Any], keys: Sequence[SortKey],

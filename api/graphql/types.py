@@ -24,8 +24,8 @@ class Lang(Enum):
 
 
 @functools.cache
-def _init_fields(cls: type) -> tuple[str, ...]:
-    return tuple(f.name for f in dataclasses.fields(cls) if f.init)  # type: ignore[arg-type]
+def _init_fields(cls: Any) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls) if f.init)
 
 
 def build(cls: type[T], data: dict[str, Any], **renamed: str) -> T:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, String, cast, func, select
@@ -43,7 +43,7 @@ def _joined(*columns: ColumnElement[Any]) -> ColumnElement[str]:
     return joined
 
 
-def _raw_batches(conn: Connection, stmt: Any) -> Iterator[list[Any]]:
+def _raw_batches(conn: Connection, stmt: Any) -> Iterator[Sequence[Any]]:
     """Rows straight from the driver's cursor (server-side on PostgreSQL), in batches."""
     compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
     params: Any = compiled.params

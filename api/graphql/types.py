@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 from enum import Enum
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 import strawberry
 from strawberry.types import Info
@@ -30,7 +30,8 @@ def _init_fields(cls: Any) -> tuple[str, ...]:
 
 def build(cls: type[T], data: dict[str, Any], **renamed: str) -> T:
     """Make a type from a read model, taking only the fields the type declares."""
-    values = {k: data[k] for k in _init_fields(cls) if k in data}
+    names: tuple[str, ...] = _init_fields(cast(Any, cls))
+    values = {k: data[k] for k in names if k in data}
     values.update({new: data[old] for new, old in renamed.items()})
     return cls(**values)
 

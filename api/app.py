@@ -25,6 +25,7 @@ from api.graphql.http import STATIC as GRAPHQL_STATIC
 from api.graphql.http import graphql_endpoint
 from api.graphql.schema import build_schema
 from api.rest.cache import ResponseCache
+from api.rest.fastpath import CachedResponses
 from api.rest.openapi import OPENAPI_PATH
 from api.rest.params import parse_query
 from api.rest.render import dumps
@@ -152,10 +153,13 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         yield
         db.engine.dispose()  # close pooled connections on shutdown
 
+    cache = ResponseCache(settings.cache_max_entries, settings.cache_max_bytes)
     app = Starlette(
         lifespan=lifespan,
         routes=routes(OPENAPI_PATH.read_bytes()),
-        middleware=[Middleware(CORSMiddleware, allow_origins=["*"],
+        middleware=[Middleware(CachedResponses, cache=cache, max_age=settings.cache_max_age,
+                               max_body=settings.graphql_max_body_bytes),
+                    Middleware(CORSMiddleware, allow_origins=["*"],
                                allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
                                allow_headers=["*"], expose_headers=["ETag", "Link"],
                                max_age=86400)],
@@ -163,7 +167,5 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                             Exception: on_unexpected},
     )
     app.state.graphql = build_schema(settings)
-    app.state.api = ApiState(settings, db, ResponseCache(settings.cache_max_entries,
-                                                         settings.cache_max_bytes),
-                             CursorCodec(secret))
+    app.state.api = ApiState(settings, db, cache, CursorCodec(secret))
     return app

@@ -314,3 +314,24 @@ def test_score_export_matches_the_paged_csv(app: Any, query: str) -> None:
     slow = b"".join(render.csv_lines(respond._rows(state, endpoint, params, {}, lang), fields,
                                      False))
     assert fast == slow and fast.count(b"\n") > 10
+
+
+def test_cache_hits_answer_like_the_handler(client: Any) -> None:
+    """The cache-first middleware gives the same status, headers and body as the handler."""
+    url = "/v1/rankings?year=2021&limit=5"
+    first = client.get(url, headers={"Origin": "https://example.org"})
+    again = client.get(url, headers={"Origin": "https://example.org"})  # from the cache
+    assert again.content == first.content
+    for name in ("etag", "cache-control", "vary", "link", "content-type",
+                 "access-control-allow-origin"):
+        assert again.headers[name] == first.headers[name], name
+    assert client.get(url, headers={"If-None-Match": first.headers["etag"]}).status_code == 304
+    gz = client.get(url.replace("limit=5", "limit=60"), headers={"Accept-Encoding": "gzip"})
+    gz_again = client.get(url.replace("limit=5", "limit=60"), headers={"Accept-Encoding": "gzip"})
+    assert gz_again.headers["content-encoding"] == "gzip" and gz_again.json() == gz.json()
+    assert client.head(url).content == b"" and client.head(url).headers["etag"]
+    for _ in range(2):  # the second answer comes from the cache, under the English key
+        en = client.get(url, headers={"Accept-Language": "en-GB,en;q=0.9"}).json()["data"][0]
+        assert en["entity_name"] == en["entity_name_en"]
+    post = {"query": "{ dataset { version } }"}
+    assert client.post("/graphql", json=post).json() == client.post("/graphql", json=post).json()

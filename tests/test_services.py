@@ -137,14 +137,14 @@ def test_sources_by_tier(ctx: Any) -> None:
 def test_response_cache_is_bounded_by_entries_and_bytes() -> None:
     cache = ResponseCache(max_entries=3, max_bytes=10_000)
     for i in range(10):
-        cache.put(f"k{i}", Rendered.build(b"x" * 100, None))
+        cache.put(f"k{i}", Rendered.build(b"x" * 100, '"e"', "Accept"))
     assert cache.stats[0] == 3 and cache.get("k9") is not None and cache.get("k0") is None
     big = ResponseCache(max_entries=100, max_bytes=5_000)
     for i in range(10):
-        big.put(f"k{i}", Rendered.build(bytes(range(256)) * 4, None))
+        big.put(f"k{i}", Rendered.build(bytes(range(256)) * 4, '"e"', "Accept"))
     assert big.stats[1] <= 5_000 and big.stats[0] < 10
     off = ResponseCache(max_entries=0, max_bytes=5_000)
-    off.put("k", Rendered.build(b"x", None))
+    off.put("k", Rendered.build(b"x", '"e"', "Accept"))
     assert off.get("k") is None
 
 

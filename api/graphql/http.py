@@ -14,9 +14,9 @@ from strawberry.types.graphql import OperationType
 
 from api.errors import ApiError, bad_request
 from api.graphql.context import GraphQLContext
-from api.rest.cache import Rendered, etag_for, etag_matches
+from api.rest.cache import Rendered, etag_for, etag_matches, request_key
 from api.rest.render import dumps
-from api.rest.respond import ApiState
+from api.rest.respond import ApiState, rendered_response
 
 STATIC = Path(__file__).resolve().parent / "static"
 EXPLORER = """<!doctype html><html lang="en"><head><meta charset="utf-8">
@@ -56,7 +56,8 @@ def _json_param(raw: str | None, name: str) -> Any:
         raise bad_request([{"parameter": name, "message": "not valid JSON"}]) from None
 
 
-async def _request_parts(request: Request, limit: int) -> tuple[Any, Any, Any]:
+async def _request_parts(request: Request, limit: int) -> tuple[Any, Any, Any, bytes]:
+    """query, variables, operationName, and the raw body (empty for GET)."""
     if request.method == "GET":
         if len(request.url.query.encode()) > limit:
             raise _too_large(limit)
@@ -65,15 +66,15 @@ async def _request_parts(request: Request, limit: int) -> tuple[Any, Any, Any]:
             raise bad_request([{"parameter": u, "message": "unknown parameter"} for u in unknown])
         q = request.query_params
         return q.get("query"), _json_param(q.get("variables"), "variables"), q.get(
-            "operationName")
+            "operationName"), b""
     body = await _read_body(request, limit)
     if request.headers.get("content-type", "").startswith("application/graphql"):
-        return body.decode("utf-8", "replace"), None, None
+        return body.decode("utf-8", "replace"), None, None, body
     payload = _json_param(body.decode("utf-8", "replace"), "body")
     if not isinstance(payload, dict):
         raise bad_request([{"parameter": "body", "message": "expected a JSON object with "
                                                            "query, variables, operationName"}])
-    return payload.get("query"), payload.get("variables"), payload.get("operationName")
+    return payload.get("query"), payload.get("variables"), payload.get("operationName"), body
 
 
 def _check(query: Any, variables: Any, operation: Any) -> None:
@@ -88,9 +89,12 @@ def _check(query: Any, variables: Any, operation: Any) -> None:
         raise bad_request(errors)
 
 
+VARY = "Accept, Accept-Encoding"
+
+
 def _headers(state: ApiState, etag: str) -> dict[str, str]:
     return {"ETag": etag, "Cache-Control": f"public, max-age={state.settings.cache_max_age}",
-            "Vary": "Accept, Accept-Encoding"}
+            "Vary": VARY}
 
 
 async def graphql_endpoint(request: Request) -> Response:
@@ -99,7 +103,7 @@ async def graphql_endpoint(request: Request) -> Response:
     if (request.method == "GET" and "query" not in request.query_params
             and "text/html" in request.headers.get("accept", "")):
         return HTMLResponse(EXPLORER)
-    query, variables, operation = await _request_parts(
+    query, variables, operation, body = await _request_parts(
         request, state.settings.graphql_max_body_bytes)
     _check(query, variables, operation)
     key = "graphql|" + json.dumps([query, variables, operation], sort_keys=True)
@@ -107,7 +111,10 @@ async def graphql_endpoint(request: Request) -> Response:
     etags = (etag, etag[:-1] + '-gzip"')
     if request.method == "GET" and etag_matches(request.headers.get("if-none-match"), etags):
         return Response(status_code=304, headers=_headers(state, etag))
-    rendered = state.cache.get(key)
+    stored_as = request_key(request.method, request.url.path, request.scope["query_string"],
+                            request.headers.get("accept", ""),
+                            request.headers.get("accept-language", ""), body)
+    rendered = state.cache.get(stored_as)
     if rendered is None:
         try:
             result = await schema.execute(
@@ -121,12 +128,7 @@ async def graphql_endpoint(request: Request) -> Response:
         if result.errors:
             document["errors"] = [e.formatted for e in result.errors]
         document["data"] = result.data
-        rendered = Rendered.build(dumps(document), None)
+        rendered = Rendered.build(dumps(document), etag, VARY)
         if not result.errors:
-            state.cache.put(key, rendered)
-    headers = _headers(state, etag)
-    body = rendered.body
-    if "gzip" in request.headers.get("accept-encoding", "") and rendered.gzipped is not None:
-        body, headers["Content-Encoding"] = rendered.gzipped, "gzip"
-        headers["ETag"] = etags[1]
-    return Response(body, media_type="application/json", headers=headers)
+            state.cache.put(stored_as, rendered)
+    return rendered_response(rendered, request, state.settings.cache_max_age)

@@ -1,4 +1,5 @@
-"""A bounded cache of rendered responses (bytes only), plus strong ETags."""
+"""The server's response cache: finished bodies (bytes only), their ETags, and the key
+both the cache-first middleware and the handlers compute from the raw request."""
 
 from __future__ import annotations
 
@@ -14,20 +15,49 @@ GZIP_MIN_BYTES = 1024
 
 @dataclass(frozen=True)
 class Rendered:
-    """A finished JSON body, its gzip form when worth it, and its extra headers."""
+    """A finished JSON body, its gzip form when worth it, and the headers it goes with."""
 
     body: bytes
     gzipped: bytes | None
-    link: str | None
+    etag: str
+    vary: str
+    link: str | None = None
 
     @classmethod
-    def build(cls, body: bytes, link: str | None) -> Rendered:
+    def build(cls, body: bytes, etag: str, vary: str, link: str | None = None) -> Rendered:
         packed = gzip.compress(body, 6, mtime=0) if len(body) >= GZIP_MIN_BYTES else None
-        return cls(body, packed, link)
+        return cls(body, packed, etag, vary, link)
+
+    @property
+    def gzip_etag(self) -> str:
+        return self.etag[:-1] + '-gzip"'
 
     @property
     def size(self) -> int:
-        return len(self.body) + len(self.gzipped or b"") + 200
+        return len(self.body) + len(self.gzipped or b"") + 300
+
+    def parts(self, *, head: bool, gzip_ok: bool, if_none_match: str | None, max_age: int,
+              origin: bool) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+        """Status, headers and body of the response to one request."""
+        use_gzip = gzip_ok and self.gzipped is not None
+        etag = self.gzip_etag if use_gzip else self.etag
+        vary = self.vary + ", Origin" if origin else self.vary  # as CORSMiddleware does
+        headers = [(b"etag", etag.encode()),
+                   (b"cache-control", f"public, max-age={max_age}".encode()),
+                   (b"vary", vary.encode())]
+        if origin:
+            headers += [(b"access-control-allow-origin", b"*"),
+                        (b"access-control-expose-headers", b"ETag, Link")]
+        if etag_matches(if_none_match, (self.etag, self.gzip_etag)):
+            return 304, headers, b""
+        body = self.gzipped if use_gzip and self.gzipped is not None else self.body
+        headers.append((b"content-type", b"application/json"))
+        if use_gzip:
+            headers.append((b"content-encoding", b"gzip"))
+        if self.link:
+            headers.append((b"link", self.link.encode()))
+        headers.append((b"content-length", str(len(body)).encode()))
+        return 200, headers, b"" if head else body
 
 
 class ResponseCache:
@@ -57,6 +87,29 @@ class ResponseCache:
     def stats(self) -> tuple[int, int]:
         with self._lock:
             return len(self._cache), int(self._cache.currsize)
+
+
+def language_of(accept_language: str) -> str:
+    """vi unless the first language asked for is English."""
+    return "en" if accept_language.lstrip().lower().startswith("en") else "vi"
+
+
+def format_of(accept: str) -> str:
+    if "text/csv" in accept:
+        return "csv"
+    return "ndjson" if "application/x-ndjson" in accept else "json"
+
+
+def request_key(method: str, path: str, query: bytes, accept: str, accept_language: str,
+                body: bytes = b"") -> str:
+    """The cache key of a request as it arrived: what decides its response body.
+
+    The language and format headers count only through what they select, so any
+    Accept-Language naming English shares an entry. A body enters as its digest.
+    """
+    lang, fmt = language_of(accept_language), format_of(accept)
+    digest = hashlib.sha256(body).hexdigest() if body else ""
+    return f"{method} {path}?{query.decode('latin-1')}|{lang}|{fmt}|{digest}"
 
 
 def etag_for(version: str, key: str) -> str:

@@ -10,7 +10,6 @@ from typing import Any
 
 MEDIA = {"json": "application/json", "csv": "text/csv; charset=utf-8",
          "ndjson": "application/x-ndjson"}
-ACCEPT = {"text/csv": "csv", "application/x-ndjson": "ndjson", "application/json": "json"}
 NAME_PAIRS = (("name_vi", "name_en", "name"), ("entity_name_vi", "entity_name_en",
                                                "entity_name"))
 

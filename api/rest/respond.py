@@ -12,10 +12,17 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from api.errors import ApiError
-from api.rest.cache import Rendered, ResponseCache, etag_for, etag_matches
+from api.rest.cache import (
+    Rendered,
+    ResponseCache,
+    etag_for,
+    etag_matches,
+    format_of,
+    language_of,
+    request_key,
+)
 from api.rest.params import Param, page_request, parse_query
 from api.rest.render import (
-    ACCEPT,
     MEDIA,
     csv_fields,
     csv_lines,
@@ -71,16 +78,8 @@ VARY = "Accept, Accept-Language, Accept-Encoding"
 def negotiate(request: Request, params: dict[str, Any], collection: bool) -> tuple[str, str]:
     fmt = params.get("format")
     if fmt is None and collection:
-        accept = request.headers.get("accept", "")
-        for media, name in ACCEPT.items():
-            if media in accept:
-                fmt = name
-                break
-    lang = params.get("lang")
-    if lang is None:
-        header = request.headers.get("accept-language", "").lower()
-        primary = header.split(",")[0].split(";")[0].strip()
-        lang = "en" if primary.startswith("en") else "vi"
+        fmt = format_of(request.headers.get("accept", ""))
+    lang = params.get("lang") or language_of(request.headers.get("accept-language", ""))
     return fmt or "json", lang
 
 
@@ -107,14 +106,16 @@ async def respond(request: Request, endpoint: Endpoint) -> Response:
     path_params = dict(request.path_params)
     normal = sorted((k, str(v)) for k, v in params.items() if k not in ("lang", "format"))
     key = f"{request.url.path}?{urlencode(normal)}|{lang}|{fmt}"
-    gzip_ok = "gzip" in request.headers.get("accept-encoding", "")
     etag = etag_for(state.db.version, key)
     etags = (etag, etag[:-1] + '-gzip"')
     if etag_matches(request.headers.get("if-none-match"), etags):
         return Response(status_code=304, headers=_cache_headers(state, etag))
     if fmt != "json":
         return await _stream(request, state, endpoint, params, path_params, fmt, lang, etag)
-    rendered = state.cache.get(key)
+    stored_as = request_key("GET", request.url.path, request.scope["query_string"],
+                            request.headers.get("accept", ""),
+                            request.headers.get("accept-language", ""))
+    rendered = state.cache.get(stored_as)
     if rendered is None:
         result = await run_in_threadpool(_call, state, endpoint, params, path_params,
                                          page_request(params))
@@ -127,16 +128,18 @@ async def respond(request: Request, endpoint: Endpoint) -> Response:
             link = f'<{links["next"]}>; rel="next"' if links["next"] else None
             document["meta"] = result.meta
         document["links"] = links
-        rendered = Rendered.build(dumps(document), link)
-        state.cache.put(key, rendered)
-    headers = _cache_headers(state, etag)
-    if rendered.link:
-        headers["Link"] = rendered.link
-    body = rendered.body
-    if gzip_ok and rendered.gzipped is not None:
-        body, headers["Content-Encoding"] = rendered.gzipped, "gzip"
-        headers["ETag"] = etags[1]
-    return Response(body, media_type=MEDIA["json"], headers=headers)
+        rendered = Rendered.build(dumps(document), etag, VARY, link)
+        state.cache.put(stored_as, rendered)
+    return rendered_response(rendered, request, state.settings.cache_max_age)
+
+
+def rendered_response(rendered: Rendered, request: Request, max_age: int) -> Response:
+    status, headers, body = rendered.parts(
+        head=request.method == "HEAD", gzip_ok="gzip" in request.headers.get("accept-encoding", ""),
+        if_none_match=None, max_age=max_age, origin=False)  # CORS: the middleware's job
+    response = Response(body, status)
+    response.raw_headers = headers
+    return response
 
 
 def _call(state: ApiState, endpoint: Endpoint, params: dict[str, Any],

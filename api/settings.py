@@ -21,8 +21,8 @@ class Settings:
                                                "postgresql+psycopg://)."})
     cache_max_entries: int = field(default=4096, metadata={
         "doc": "Rendered responses kept in the server cache (0 disables it)."})
-    cache_max_bytes: int = field(default=64 * 1024 * 1024, metadata={
-        "doc": "Total body bytes the server cache may hold."})
+    cache_max_bytes: int = field(default=32 * 1024 * 1024, metadata={
+        "doc": "Total body bytes the server cache may hold (bounds its memory)."})
     cache_max_age: int = field(default=3600, metadata={
         "doc": "Seconds sent in Cache-Control: public, max-age=..."})
     cursor_secret: str = field(default="", metadata={

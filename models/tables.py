@@ -180,3 +180,38 @@ class Statistic(SQLModel, table=True):
     unit: str
     source_id: str = Field(foreign_key="source.id")
     note: str | None = None
+
+
+class Ranking(SQLModel, table=True):
+    """A ranking derived at load time from the scores: one per year, cohort, indicator."""
+
+    year: int = Field(primary_key=True)
+    cohort: str = Field(primary_key=True, foreign_key="cohort.code")
+    indicator_code: str = Field(primary_key=True)
+    cohort_size: int
+    members_listed: int
+    ranked: int
+    with_value: int
+    complete: bool
+    previous_available: bool
+
+
+class RankingEntry(SQLModel, table=True):
+    """One row of a derived ranking, in display order; nothing here is not in `score`."""
+
+    year: int = Field(primary_key=True)
+    cohort: str = Field(primary_key=True)
+    indicator_code: str = Field(primary_key=True)
+    position: int = Field(primary_key=True)
+    entity_code: str = Field(foreign_key="entity.code")
+    entity_name_vi: str
+    entity_name_en: str
+    rank: int | None = None
+    value: float | None = None
+    value_text: str | None = None
+    previous_rank: int | None = None
+    rank_change: int | None = None
+    previous_value: float | None = None
+    value_change: float | None = None
+    has_conflict: bool = False
+    source_ids: str = ""

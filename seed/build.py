@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 from models.tables import Dataset
 from seed.catalog import Catalog, parse_catalog
 from seed.figures import Figures, parse_figures, resolve
+from seed.rankings import derive_rankings
 from seed.rows import Problems
 from seed.synthetic import add_synthetic
 
@@ -127,6 +128,7 @@ def load(directory: Path, database_url: str, synthetic: int = 0) -> LoadResult:
     if synthetic:
         add_synthetic(rows, synthetic)
         version = f"{version}-synthetic-{synthetic}"
+    derive_rankings(rows)
     dataset = {"id": 1, "version": version, "built_at": built_at(),
                "synthetic": bool(synthetic), "seed_files": json.dumps(files, sort_keys=True)}
     write_database(database_url, rows, dataset)

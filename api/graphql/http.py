@@ -16,7 +16,7 @@ from api.errors import ApiError, bad_request
 from api.graphql.context import GraphQLContext
 from api.rest.cache import Rendered, etag_for, etag_matches, request_key
 from api.rest.render import dumps
-from api.rest.respond import ApiState, rendered_response
+from api.rest.respond import ApiState, rendered_response, worth_gzip
 
 STATIC = Path(__file__).resolve().parent / "static"
 EXPLORER = """<!doctype html><html lang="en"><head><meta charset="utf-8">
@@ -128,7 +128,8 @@ async def graphql_endpoint(request: Request) -> Response:
         if result.errors:
             document["errors"] = [e.formatted for e in result.errors]
         document["data"] = result.data
-        rendered = Rendered.build(dumps(document), etag, VARY)
+        rendered = Rendered.build(dumps(document), etag, VARY,
+                                  compress=worth_gzip(request, state.cache))
         if not result.errors:
             state.cache.put(stored_as, rendered)
     return rendered_response(rendered, request, state.settings.cache_max_age)

@@ -8,6 +8,7 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
+    AddValidationRules,
     MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -224,11 +225,14 @@ class DtiSchema(strawberry.Schema):
 
 def build_schema(settings: Settings) -> strawberry.Schema:
     # Factories: strawberry builds fresh extension objects per request; the parser and
-    # validation caches behind ParserCache/ValidationCache are shared per maxsize.
+    # validation caches behind ParserCache/ValidationCache are shared per maxsize. The
+    # depth and alias rules are built once: the validation cache is keyed by the rule
+    # classes, so rules made anew per request would never hit it.
+    limits = [*QueryDepthLimiter(max_depth=settings.graphql_max_depth).validation_rules,
+              *MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases).validation_rules]
     return DtiSchema(query=Query, extensions=[
         lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
-        lambda: QueryDepthLimiter(max_depth=settings.graphql_max_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases),
+        lambda: AddValidationRules(limits),
         lambda: ParserCache(maxsize=settings.graphql_parse_cache),
         lambda: ValidationCache(maxsize=settings.graphql_parse_cache),
         lambda: NodeLimit(max_nodes=settings.graphql_max_nodes),  # after ValidationCache

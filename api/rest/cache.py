@@ -24,8 +24,11 @@ class Rendered:
     link: str | None = None
 
     @classmethod
-    def build(cls, body: bytes, etag: str, vary: str, link: str | None = None) -> Rendered:
-        packed = gzip.compress(body, 6, mtime=0) if len(body) >= GZIP_MIN_BYTES else None
+    def build(cls, body: bytes, etag: str, vary: str, link: str | None = None,
+              compress: bool = True) -> Rendered:
+        """`compress`: make the gzip form (worth it when cached or asked for)."""
+        packed = gzip.compress(body, 6, mtime=0) \
+            if compress and len(body) >= GZIP_MIN_BYTES else None
         return cls(body, packed, etag, vary, link)
 
     @property

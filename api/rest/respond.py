@@ -128,9 +128,14 @@ async def respond(request: Request, endpoint: Endpoint) -> Response:
             link = f'<{links["next"]}>; rel="next"' if links["next"] else None
             document["meta"] = result.meta
         document["links"] = links
-        rendered = Rendered.build(dumps(document), etag, VARY, link)
+        rendered = Rendered.build(dumps(document), etag, VARY, link, compress=worth_gzip(
+            request, state.cache))
         state.cache.put(stored_as, rendered)
     return rendered_response(rendered, request, state.settings.cache_max_age)
+
+
+def worth_gzip(request: Request, cache: ResponseCache) -> bool:
+    return cache.max_entries > 0 or "gzip" in request.headers.get("accept-encoding", "")
 
 
 def rendered_response(rendered: Rendered, request: Request, max_age: int) -> Response:

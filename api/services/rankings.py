@@ -5,18 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Table, select
 
 from api.errors import invalid, not_found
 from api.services.context import QueryContext
-from api.services.paging import Page, PageRequest, paginate_list
-from api.services.scores import COHORT, ENTITY, SCORE, claims_for
+from api.services.paging import Page, PageRequest, SortKey, paginate
+from api.services.scores import COHORT
 from models import public as pub
 from models import tables as t
 
-S, E = SCORE.c, ENTITY.c
-MEMBER_TABLE = t.CohortMember.__table__  # type: ignore[attr-defined]
-MEMBER = MEMBER_TABLE.c
+RANKING: Table = t.Ranking.__table__  # type: ignore[attr-defined]
+ENTRY: Table = t.RankingEntry.__table__  # type: ignore[attr-defined]
 MERGER_YEAR = 2025  # the 34-province cohort is the default from this edition on
 
 
@@ -38,66 +37,33 @@ class RankingMeta:
     previous_available: bool
 
 
-def _figures(conn: Connection, year: int, cohort: str, indicator: str) -> dict[str, Any]:
-    rows = conn.execute(
-        select(S.id, S.entity_code, S.value, S.value_text, S.rank, S.has_conflict)
-        .where(S.year == year, S.cohort == cohort, S.indicator_code == indicator)).all()
-    return {r.entity_code: r for r in rows}
+def _entry(r: Any) -> pub.RankingEntry:
+    return {"rank": r["rank"], "entity_code": r["entity_code"],
+            "entity_name_vi": r["entity_name_vi"], "entity_name_en": r["entity_name_en"],
+            "value": r["value"], "value_text": r["value_text"],
+            "previous_rank": r["previous_rank"], "rank_change": r["rank_change"],
+            "previous_value": r["previous_value"], "value_change": r["value_change"],
+            "has_conflict": bool(r["has_conflict"]),
+            "source_ids": r["source_ids"].split(";") if r["source_ids"] else []}
 
 
 def ranking(ctx: QueryContext, year: int, indicator: str, cohort: str | None,
             page: PageRequest) -> tuple[Page[pub.RankingEntry], RankingMeta]:
-    conn = ctx.conn
+    """The ranking derived at load time (seed/rankings.py), paged by position."""
     cohort = cohort or default_cohort(year)
-    size = conn.execute(select(COHORT.c.size).where(COHORT.c.code == cohort)).scalar()
-    if size is None:
-        raise invalid("cohort", f"unknown cohort {cohort!r}")
-    current = _figures(conn, year, cohort, indicator)
-    if not current:
+    meta = ctx.conn.execute(select(RANKING).where(
+        RANKING.c.year == year, RANKING.c.cohort == cohort,
+        RANKING.c.indicator_code == indicator)).first()
+    if meta is None:
+        if ctx.conn.execute(select(COHORT.c.code).where(COHORT.c.code == cohort)).first() is None:
+            raise invalid("cohort", f"unknown cohort {cohort!r}")
         raise not_found(f"no published {indicator} figures for cohort {cohort} in {year}")
-    previous = _figures(conn, year - 1, cohort, indicator)
-    members = conn.execute(
-        select(E.code, E.name_vi, E.name_en).join(MEMBER_TABLE, MEMBER.entity_code == E.code)
-        .where(MEMBER.cohort == cohort)).all()
-    names = {m.code: (m.name_vi, m.name_en) for m in members}
-    extra = [c for c in current if c not in names]
-    if extra:
-        names.update({r.code: (r.name_vi, r.name_en) for r in conn.execute(
-            select(E.code, E.name_vi, E.name_en).where(E.code.in_(extra))).all()})
-    claims = claims_for(conn, "score", [r.id for r in current.values()])
-
-    def entry(code: str) -> pub.RankingEntry:
-        now, before = current.get(code), previous.get(code)
-        rank = now.rank if now else None
-        value = now.value if now else None
-        prev_rank = before.rank if before else None
-        prev_value = before.value if before else None
-        return {
-            "rank": rank, "entity_code": code, "entity_name_vi": names[code][0],
-            "entity_name_en": names[code][1], "value": value,
-            "value_text": now.value_text if now else None, "previous_rank": prev_rank,
-            "rank_change": prev_rank - rank if rank and prev_rank else None,
-            "previous_value": prev_value,
-            "value_change": round(value - prev_value, 6)
-            if value is not None and prev_value is not None else None,
-            "has_conflict": bool(now.has_conflict) if now else False,
-            "source_ids": [c["source_id"] for ok, c in claims[now.id] if ok] if now else [],
-        }
-
-    def order(code: str) -> tuple[int, float, str]:
-        now = current.get(code)
-        if now is not None and now.rank is not None:
-            return (0, now.rank, code)
-        if now is not None and now.value is not None:
-            return (1, -now.value, code)
-        return (2, 0.0, code)
-
-    entries = [entry(code) for code in sorted(names, key=order)]
-    meta = RankingMeta(
-        year=year, indicator=indicator, cohort=cohort, cohort_size=size,
-        members_listed=len(entries), ranked=sum(1 for e in entries if e["rank"] is not None),
-        with_value=sum(1 for e in entries if e["value"] is not None),
-        complete=sum(1 for e in entries if e["rank"] is not None) >= size,
-        previous_year=year - 1, previous_available=bool(previous))
-    scope = f"rankings|{year}|{indicator}|{cohort}"
-    return paginate_list(ctx.codec, scope, entries, lambda e: e["entity_code"], page), meta
+    stmt = select(ENTRY).where(ENTRY.c.year == year, ENTRY.c.cohort == cohort,
+                               ENTRY.c.indicator_code == indicator)
+    entries = paginate(ctx, f"rankings|{year}|{indicator}|{cohort}", stmt,
+                       [SortKey(ENTRY.c.position)], page, _entry)
+    return entries, RankingMeta(
+        year=year, indicator=indicator, cohort=cohort, cohort_size=meta.cohort_size,
+        members_listed=meta.members_listed, ranked=meta.ranked, with_value=meta.with_value,
+        complete=meta.complete, previous_year=year - 1,
+        previous_available=meta.previous_available)

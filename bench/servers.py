@@ -37,19 +37,19 @@ class Server:
 
     def start(self, log_dir: Path) -> Server:
         command = [c.replace("{port}", str(self.port)) for c in self.command]
-        log = (log_dir / f"{self.name}.log").open("wb")
-        self.process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=log,
-                                        env={**os.environ, **self.env})
+        with (log_dir / f"{self.name}.log").open("wb") as log:  # the child keeps its copy
+            self.process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=log,
+                                            env={**os.environ, **self.env})
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"{self.name} exited; see {log.name}")
+                raise RuntimeError(f"{self.name} exited; see {log_dir}/{self.name}.log")
             try:
                 with urllib.request.urlopen(self.base + self.ready_path, timeout=2):
                     return self
             except OSError:
                 time.sleep(0.2)
-        raise RuntimeError(f"{self.name} did not start within 120 s; see {log.name}")
+        raise RuntimeError(f"{self.name} did not start within 120 s; see its log in {log_dir}")
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
@@ -58,6 +58,7 @@ class Server:
                 self.process.wait(10)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+                self.process.wait()
 
     def memory(self) -> tuple[int, int]:
         """(current RSS, peak RSS) in bytes, from /proc."""

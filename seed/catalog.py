@@ -96,7 +96,7 @@ def parse_catalog(directory: Path, problems: Problems) -> Catalog:
 def _sources(d: Path, p: Problems, cat: Catalog) -> None:
     for name in SOURCE_FILES:
         for row in read_rows(p, d, name, SOURCE_COLUMNS):
-            sid = row.required("source_id")
+            sid = row.code("source_id")
             if sid in cat.sources:
                 row.fail("source_id", f"duplicate source id (first in {cat.sources[sid]['file']})")
                 continue
@@ -140,7 +140,7 @@ def _indicators(d: Path, p: Problems, cat: Catalog) -> None:
         if fid not in cat.frameworks:
             row.fail("framework_id", f"unknown framework/level {fid!r}")
             continue
-        code = row.required("code")
+        code = row.code("code")
         if (fid, code) in seen:
             row.fail("code", f"duplicate indicator {code} in {fid} (line {seen[fid, code].line})")
             continue
@@ -164,7 +164,7 @@ def _indicators(d: Path, p: Problems, cat: Catalog) -> None:
             row.fail("parent_code", f"unknown parent {parent!r} in {fid}")
     columns = ["code", "level", "name_vi", "name_en", "scale", "definition", "source_id"]
     for row in read_rows(p, d, "indicators_extra.csv", columns):
-        code, level = row.required("code"), row.choice("level", LEVELS, "level")
+        code, level = row.code("code"), row.choice("level", LEVELS, "level")
         scale = row.choice("scale", {"unit_interval", "percent", "rank"}, "scale")
         if (level, code) in cat.scales:
             row.fail("code", f"indicator {code} already defined for level {level}")
@@ -192,7 +192,7 @@ def _entity(code: str, kind: str, level: str, vi: str, en: str, **extra: Any) ->
 def _entities(d: Path, p: Problems, cat: Catalog) -> None:
     kinds = {"province", "municipality"}
     for row in read_rows(p, d, "provinces.csv", ["code", "name_vi", "name_en", "kind", "region"]):
-        code = row.required("code")
+        code = row.code("code")
         if code in cat.entities:
             row.fail("code", f"duplicate province code {code}")
             continue
@@ -203,7 +203,7 @@ def _entities(d: Path, p: Problems, cat: Catalog) -> None:
                       "source_id", "note"]
     starts: list[str] = []
     for row in read_rows(p, d, "merged_provinces.csv", merged_columns):
-        code = row.required("code")
+        code = row.code("code")
         if code in cat.entities:
             row.fail("code", f"duplicate province code {code}")
             continue
@@ -229,7 +229,7 @@ def _entities(d: Path, p: Problems, cat: Catalog) -> None:
                           "note": row.text("note")})
     for row in read_rows(p, d, "ministries.csv",
                          ["code", "name_vi", "name_en", "has_public_services"]):
-        code = row.required("code")
+        code = row.code("code")
         if code in cat.entities:
             row.fail("code", f"duplicate entity code {code}")
             continue
@@ -237,7 +237,7 @@ def _entities(d: Path, p: Problems, cat: Catalog) -> None:
                                      row.required("name_en"),
                                      has_public_services=row.boolean("has_public_services"))
     for row in read_rows(p, d, "nation.csv", ["code", "name_vi", "name_en"]):
-        code = row.required("code")
+        code = row.code("code")
         cat.entities[code] = _entity(code, "nation", "national", row.required("name_vi"),
                                      row.required("name_en"))
     if NATION_CODE not in cat.entities:
@@ -267,7 +267,7 @@ MEMBER_RULES: dict[str, Callable[[dict[str, Any]], bool]] = {
 def _cohorts(d: Path, p: Problems, cat: Catalog) -> None:
     columns = ["code", "level", "name_vi", "name_en", "size", "members", "source_id", "note"]
     for row in read_rows(p, d, "cohorts.csv", columns):
-        code, size = row.required("code"), row.integer("size")
+        code, size = row.code("code"), row.integer("size")
         rule = row.choice("members", MEMBER_RULES, "membership rule")
         if size is None or size < 1:
             row.fail("size", "cohort size must be a positive integer")
@@ -284,7 +284,7 @@ def _cohorts(d: Path, p: Problems, cat: Catalog) -> None:
 def _metrics(d: Path, p: Problems, cat: Catalog) -> None:
     units = {"count", "percent", "rank", "days", "VND_billion", "points_of_12"}
     for row in read_rows(p, d, "metrics.csv", ["code", "name_vi", "name_en", "unit", "definition"]):
-        code = row.required("code")
+        code = row.code("code")
         if code in cat.metrics:
             row.fail("code", f"duplicate metric {code}")
             continue

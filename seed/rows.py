@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import csv
 import math
+import re
 from collections.abc import Container, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+
+CODE_PATTERN = re.compile(r"^[A-Za-z0-9_.|-]{1,64}$")
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,13 @@ class Row:
     def text(self, column: str) -> str | None:
         value = (self.cells.get(column) or "").strip()
         return value or None
+
+    def code(self, column: str) -> str:
+        """A required identifier: letters, digits and _ . | - only (safe in URLs and CSV)."""
+        value = self.required(column)
+        if value and not CODE_PATTERN.match(value):
+            self.fail(column, f"code {value!r} may only use letters, digits and _ . | -")
+        return value
 
     def required(self, column: str) -> str:
         value = self.text(column)

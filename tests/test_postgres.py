@@ -96,6 +96,11 @@ def test_rest_answers_the_same_on_postgres(seeded_postgres: str, client) -> None
                 "/graphql", json={"query": query})
             assert "errors" not in b.json(), b.text
             assert a.json() == b.json(), query
+        for url in ("/v1/scores?format=csv", "/v1/scores?format=csv&sort=-value&lang=en"):
+            a, b = client.get(url), pg.get(url)  # the streamed export, server-side cursor on PG
+            assert b.status_code == 200 and a.content == b.content and a.text.count("\n") > 400
+        deep = pg.get("/v1/scores?limit=400").json()["links"]["next"]
+        assert pg.get(deep).json()["data"] == client.get(deep).json()["data"]
         nxt = pg.get("/v1/scores?limit=5").json()["links"]["next"]
         assert pg.get(nxt).status_code == 200
         from sqlalchemy import text

@@ -260,3 +260,12 @@ def test_synthetic_rows_are_flagged_and_refused_for_the_default(tmp_path: Path,
         ("synthetic-benchmark",)]
     assert main(["seed", "--synthetic", "10"]) == 2  # the default database is never synthetic
     assert "refused" in capsys.readouterr().err
+
+
+def test_codes_with_separators_are_refused(seed_copy: Path) -> None:
+    """Codes travel unquoted in URLs and CSV exports, so the loader keeps them plain."""
+    with (seed_copy / "ministries.csv").open("a", encoding="utf-8") as f:
+        f.write('"mo,x",Bộ X,Ministry X,true\n')
+    with pytest.raises(SeedInvalid) as error:
+        load(seed_copy, "sqlite:///:memory:")
+    assert "ministries.csv:30: code: code 'mo,x' may only use" in str(error.value)

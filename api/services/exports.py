@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, String, cast, func, select
+from sqlalchemy import Connection, select
 
 from api.services.paging import order_by
 from api.services.scores import (
@@ -33,16 +33,6 @@ def _quote(text: str | None) -> str:
     return text
 
 
-def _joined(*columns: ColumnElement[Any]) -> ColumnElement[str]:
-    """Cells that never need quoting (codes, integers), joined by the database."""
-    joined: ColumnElement[str] | None = None
-    for column in columns:
-        cell = func.coalesce(cast(column, String), "")
-        joined = cell if joined is None else joined.concat(",").concat(cell)
-    assert joined is not None
-    return joined
-
-
 def _raw_batches(conn: Connection, stmt: Any) -> Iterator[Sequence[Any]]:
     """Rows straight from the driver's cursor (server-side on PostgreSQL), in batches."""
     compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
@@ -67,25 +57,34 @@ def score_lines(conn: Connection, f: ScoreFilter, sort: tuple[str, ...],
     The columns are those of the Score read model with sources and conflicts as
     ';'-joined source ids, plus `entity_name` in `lang`: the same bytes as the paged
     path writes (a test holds them equal). Entity and cohort cells are rendered once
-    per entity, not per row; codes and integers are joined by the database (seed
-    validation keeps codes free of commas and quotes); a million rows stream in steady
-    memory.
+    per entity, not per row; codes go out unquoted (seed validation keeps every code to
+    letters, digits and `_.|-`); a million rows stream in steady memory.
     """
-    entity_cells: dict[str, tuple[str, str]] = {}
+    names, name_of = {}, {}
     for code, vi, en, kind in conn.execute(select(E.code, E.name_vi, E.name_en, E.kind)):
-        name = vi if lang == "vi" else en
-        entity_cells[code] = (f"{_quote(vi)},{_quote(en)},{kind}", _quote(name))
+        names[code] = f"{_quote(vi)},{_quote(en)},{kind}"
+        name_of[code] = _quote(vi if lang == "vi" else en)
     sizes = {code: str(size) for code, size in conn.execute(select(COHORT.c.code,
                                                                    COHORT.c.size))}
-    stmt = (select(_joined(S.id, S.year, S.entity_code), S.entity_code,
-                   _joined(S.indicator_code, S.cohort), S.cohort, S.value,
-                   _joined(S.value_text, S.rank), S.note, _joined(S.source_ids, S.conflict_ids))
+    stmt = (select(S.id, S.year, S.entity_code, S.indicator_code, S.cohort, S.value,
+                   S.value_text, S.rank, S.note, S.source_ids, S.conflict_ids)
             .where(score_where(f))
             .order_by(*order_by(score_sort_keys(sort or DEFAULT_SCORE_SORT))))
-    quote = _quote
+    notes: dict[str | None, str] = {}  # notes repeat (synthetic rows share one)
+
+    def note_cell(note: str | None) -> str:
+        cell = notes.get(note)
+        if cell is None:
+            cell = _quote(note)
+            if len(notes) < 10_000:
+                notes[note] = cell
+        return cell
+
     for batch in _raw_batches(conn, stmt):
         yield "".join([
-            f"{head},{entity_cells[code][0]},{middle},{sizes[cohort]},"
-            f"{'' if value is None else value},{numbers},{quote(note)},{sources},"
-            f"{entity_cells[code][1]}\n"
-            for head, code, middle, cohort, value, numbers, note, sources in batch])
+            f"{id_},{year},{code},{names[code]},{indicator},{cohort},{sizes[cohort]},"
+            f"{'' if value is None else value},{'' if text is None else text},"
+            f"{'' if rank is None else rank},{note_cell(note)},{sources},{conflicts},"
+            f"{name_of[code]}\n"
+            for id_, year, code, indicator, cohort, value, text, rank, note, sources, conflicts
+            in batch])

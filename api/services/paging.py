@@ -12,7 +12,17 @@ from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
 from cachetools import LRUCache
-from sqlalchemy import ColumnElement, Connection, Select, and_, false, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    and_,
+    false,
+    func,
+    or_,
+    select,
+    tuple_,
+)
 
 from api.errors import invalid
 
@@ -89,6 +99,11 @@ def _equal(key: SortKey, value: Any) -> ColumnElement[bool]:
 
 def after(keys: Sequence[SortKey], values: Sequence[Any]) -> ColumnElement[bool]:
     """Rows strictly after `values` in the order of `keys` (nulls last)."""
+    if len({k.descending for k in keys}) == 1 and not any(k.nullable for k in keys):
+        # A row-value comparison: SQLite and PostgreSQL seek it in an index on the keys,
+        # so a page deep in the chain costs what the first one does.
+        row, cut = tuple_(*(k.column for k in keys)), tuple_(*values)
+        return row < cut if keys[0].descending else row > cut
     clauses = []
     for i, key in enumerate(keys):
         value = values[i]

@@ -155,3 +155,14 @@ def test_etags_follow_version_and_request() -> None:
     assert a != etag_for("v1", "/v1/scores?year=2021|vi|json")
     assert etag_matches(f"W/{a}, \"other\"", (a,)) and etag_matches("*", (a,))
     assert not etag_matches('"nope"', (a,))
+
+
+def test_cache_key_ignores_parameter_order_but_not_values() -> None:
+    from api.rest.cache import request_key
+
+    a = request_key("GET", "/v1/scores", b"year=2020&limit=5", "", "")
+    assert a == request_key("GET", "/v1/scores", b"limit=5&year=2020", "", "")
+    assert a != request_key("GET", "/v1/scores", b"limit=6&year=2020", "", "")
+    assert a != request_key("GET", "/v1/scores", b"year=2020&limit=5", "", "en-US")
+    assert a == request_key("GET", "/v1/scores", b"year=2020&limit=5", "", "vi,en;q=0.5")
+    assert a != request_key("GET", "/v1/scores", b"year=2020&limit=5", "text/csv", "")

@@ -105,11 +105,14 @@ def format_of(accept: str) -> str:
 
 def request_key(method: str, path: str, query: bytes, accept: str, accept_language: str,
                 body: bytes = b"") -> str:
-    """The cache key of a request as it arrived: what decides its response body.
+    """The cache key of a request: what decides its response body, normalised cheaply.
 
-    The language and format headers count only through what they select, so any
-    Accept-Language naming English shares an entry. A body enters as its digest.
+    Query parameters count in any order; the language and format headers count only
+    through what they select, so any Accept-Language naming English shares an entry.
+    A body enters as its digest. (The ETag comes from the fully parsed request.)
     """
+    if b"&" in query:
+        query = b"&".join(sorted(query.split(b"&")))
     lang, fmt = language_of(accept_language), format_of(accept)
     digest = hashlib.sha256(body).hexdigest() if body else ""
     return f"{method} {path}?{query.decode('latin-1')}|{lang}|{fmt}|{digest}"

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -71,14 +72,9 @@ async def index(request: Request) -> Response:
 
 async def health(request: Request) -> Response:
     parse_query(request.query_params, {}, paged=False, collection=False)
-    if await _run(_state(request).db.healthy):
+    if await run_in_threadpool(_state(request).db.healthy):
         return _json({"status": "ok"})
     raise ApiError(503, "the database does not answer")
-
-
-async def _run(fn: Callable[[], Any]) -> Any:
-    from starlette.concurrency import run_in_threadpool
-    return await run_in_threadpool(fn)
 
 
 async def version(request: Request) -> Response:

@@ -2,20 +2,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from api.errors import ApiError, invalid
 from api.graphql.context import to_graphql_error
-from api.services.context import Years
+from api.services.context import Years, iso_date
 from api.services.paging import DEFAULT_LIMIT, MAX_LIMIT, PageRequest
 from api.services.vocab import check_choices
 
+T = TypeVar("T")
 
-def parse_years(text: str | None, name: str = "year") -> Years | None:
+
+def _parsed(parse: Callable[[str], T], text: str | None, name: str) -> T | None:
+    """Apply a shared parser; its ValueError becomes a BAD_USER_INPUT error naming `name`."""
     if text is None:
         return None
     try:
-        return Years.parse(text)
+        return parse(text)
     except ValueError as error:
         raise to_graphql_error(invalid(name, str(error))) from None
+
+
+def parse_years(text: str | None, name: str = "year") -> Years | None:
+    return _parsed(Years.parse, text, name)
+
+
+def parse_date(text: str | None, name: str) -> str | None:
+    return _parsed(iso_date, text, name)
 
 
 def page(first: int | None, after: str | None) -> PageRequest:
@@ -30,14 +44,3 @@ def choices(name: str, values: tuple[str, ...] | str | None, allowed: tuple[str,
         check_choices(name, values, allowed)
     except ApiError as error:
         raise to_graphql_error(error) from None
-
-
-def parse_date(text: str | None, name: str) -> str | None:
-    import datetime as dt
-
-    if text is None:
-        return None
-    try:
-        return dt.date.fromisoformat(text).isoformat()
-    except ValueError:
-        raise to_graphql_error(invalid(name, f"{text!r} is not a date (YYYY-MM-DD)")) from None

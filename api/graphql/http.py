@@ -14,7 +14,7 @@ from strawberry.types.graphql import OperationType
 
 from api.errors import ApiError, bad_request
 from api.graphql.context import GraphQLContext
-from api.rest.cache import Rendered, etag_for, etag_matches, request_key
+from api.rest.cache import Rendered, cache_headers, etag_for, etag_matches, request_key
 from api.rest.render import dumps
 from api.rest.respond import ApiState, rendered_response, worth_gzip
 
@@ -93,8 +93,7 @@ VARY = "Accept, Accept-Encoding"
 
 
 def _headers(state: ApiState, etag: str) -> dict[str, str]:
-    return {"ETag": etag, "Cache-Control": f"public, max-age={state.settings.cache_max_age}",
-            "Vary": VARY}
+    return cache_headers(etag, state.settings.cache_max_age, VARY)
 
 
 async def graphql_endpoint(request: Request) -> Response:

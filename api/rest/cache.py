@@ -45,9 +45,8 @@ class Rendered:
         use_gzip = gzip_ok and self.gzipped is not None
         etag = self.gzip_etag if use_gzip else self.etag
         vary = self.vary + ", Origin" if origin else self.vary  # as CORSMiddleware does
-        headers = [(b"etag", etag.encode()),
-                   (b"cache-control", f"public, max-age={max_age}".encode()),
-                   (b"vary", vary.encode())]
+        headers = [(name.lower().encode(), value.encode())
+                   for name, value in cache_headers(etag, max_age, vary).items()]
         if origin:
             headers += [(b"access-control-allow-origin", b"*"),
                         (b"access-control-expose-headers", b"ETag, Link")]
@@ -116,6 +115,11 @@ def request_key(method: str, path: str, query: bytes, accept: str, accept_langua
     lang, fmt = language_of(accept_language), format_of(accept)
     digest = hashlib.sha256(body).hexdigest() if body else ""
     return f"{method} {path}?{query.decode('latin-1')}|{lang}|{fmt}|{digest}"
+
+
+def cache_headers(etag: str, max_age: int, vary: str) -> dict[str, str]:
+    """The caching headers of a 200 or 304 answer, in both adapters."""
+    return {"ETag": etag, "Cache-Control": f"public, max-age={max_age}", "Vary": vary}
 
 
 def etag_for(version: str, key: str) -> str:

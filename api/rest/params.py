@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -11,7 +10,6 @@ from typing import Any
 from starlette.datastructures import QueryParams
 
 from api.errors import bad_request
-from api.services.context import Years
 from api.services.paging import DEFAULT_LIMIT, MAX_LIMIT, PageRequest
 
 CODE = re.compile(r"^[A-Za-z0-9_.|-]{1,64}$")
@@ -26,10 +24,6 @@ class Param:
     description: str
     schema: Mapping[str, Any]
     required: bool = False
-
-
-def years(text: str) -> Years:
-    return Years.parse(text)
 
 
 def codes(text: str) -> tuple[str, ...]:
@@ -70,13 +64,6 @@ def many_of(*allowed: str) -> Callable[[str], tuple[str, ...]]:
             raise ValueError(f"unknown value {bad[0]!r}; expected {', '.join(allowed)}")
         return items
     return parse
-
-
-def date(text: str) -> str:
-    try:
-        return dt.date.fromisoformat(text).isoformat()
-    except ValueError:
-        raise ValueError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
 def text_query(text: str) -> str:

@@ -15,6 +15,7 @@ from api.errors import ApiError
 from api.rest.cache import (
     Rendered,
     ResponseCache,
+    cache_headers,
     etag_for,
     etag_matches,
     format_of,
@@ -84,8 +85,7 @@ def negotiate(request: Request, params: dict[str, Any], collection: bool) -> tup
 
 
 def _cache_headers(state: ApiState, etag: str) -> dict[str, str]:
-    return {"ETag": etag, "Cache-Control": f"public, max-age={state.settings.cache_max_age}",
-            "Vary": VARY}
+    return cache_headers(etag, state.settings.cache_max_age, VARY)
 
 
 def _link_url(request: Request, cursor: str) -> str:

@@ -6,16 +6,16 @@ from collections.abc import Iterator
 from dataclasses import asdict
 from typing import Any
 
-from api.rest.params import Param, boolean, code, codes, date, many_of, one_of, text_query, years
+from api.rest.params import Param, boolean, code, codes, many_of, one_of, text_query
 from api.rest.respond import Endpoint, Result
 from api.services import catalog, exports, figures, rankings, scores
-from api.services.context import QueryContext
+from api.services.context import QueryContext, Years, iso_date
 from api.services.paging import Page, PageRequest
 from api.services.vocab import COHORTS, INDICATOR_KINDS, KINDS, LEVELS, STATISTICS, TIERS
 from models import public as pub
 
 YEAR = r"(199\d|20\d\d|2100)"
-YEARS = Param(years, "One year, a list (2020,2022) or an inclusive range (2020:2024); "
+YEARS = Param(Years.parse, "One year, a list (2020,2022) or an inclusive range (2020:2024); "
                      "a range must not be descending.",
               {"type": "string", "pattern": f"^{YEAR}(:{YEAR})?(,{YEAR}(:{YEAR})?)*$"})
 CODES = {"type": "string", "pattern": r"^[A-Za-z0-9_.|-]{1,64}(,[A-Za-z0-9_.|-]{1,64})*$"}
@@ -150,7 +150,7 @@ def _coverage(ctx: QueryContext, p: dict[str, Any], _: dict[str, str],
 
 
 def _one_year(text: str) -> int:
-    parsed = years(text)
+    parsed = Years.parse(text)
     if parsed.ranges or len(parsed.values) != 1:
         raise ValueError("expected a single year")
     return parsed.values[0]
@@ -221,9 +221,9 @@ ENDPOINTS: list[Endpoint] = [
     Endpoint("/v1/statistics", "list_statistics", "Public-service statistics", pub.Statistic,
              _statistics, {
                  "entity": _codes("Entity codes"), "metric": _codes("Metric codes"),
-                 "from": Param(date, "Reference date on or after (YYYY-MM-DD)",
+                 "from": Param(iso_date, "Reference date on or after (YYYY-MM-DD)",
                                {"type": "string", "format": "date"}),
-                 "to": Param(date, "Reference date on or before (YYYY-MM-DD)",
+                 "to": Param(iso_date, "Reference date on or before (YYYY-MM-DD)",
                              {"type": "string", "format": "date"}),
                  "dated": Param(boolean, "Only dated (true) or undated (false) rows", BOOL)}),
     Endpoint("/v1/metrics", "list_metrics", "The metric catalog", pub.Metric, _metrics),

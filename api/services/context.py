@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Connection, and_, or_
@@ -49,6 +50,14 @@ class Years:
 
     def __str__(self) -> str:
         return ",".join([str(v) for v in self.values] + [f"{a}:{b}" for a, b in self.ranges])
+
+
+def iso_date(text: str) -> str:
+    """Parse a YYYY-MM-DD date filter; raise ValueError with a reason."""
+    try:
+        return dt.date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise ValueError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
 def _year(text: str) -> int:

@@ -1,147 +1,158 @@
-"""create_app(settings) -> Starlette: the route table, middleware and error handlers."""
+"""create_app(settings) -> Starlette: the route table, the one middleware stack, errors."""
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from typing import Any
 
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import BaseRoute, Mount, Route
-from starlette.staticfiles import StaticFiles
+from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp
 from swagger_ui_bundle import swagger_ui_path
 
 from api.app_meta import ATTRIBUTION, LICENCE_CODE
 from api.db import Database
 from api.errors import ApiError
-from api.graphql.http import STATIC as GRAPHQL_STATIC
-from api.graphql.http import graphql_endpoint
-from api.graphql.schema import build_schema
-from api.rest.cache import ResponseCache
-from api.rest.fastpath import CachedResponses
-from api.rest.openapi import OPENAPI_PATH
+from api.graphql import http as graphql_http
+from api.graphql.build import build_schema
+from api.http.assets import Assets, rendered_bytes
+from api.http.cache import ResponseCache, ResponseCacheMiddleware
+from api.http.cors import Cors
+from api.http.negotiate import MEDIA
+from api.http.render import ProblemResponse, dumps
+from api.http.representation import RenderedResponse, not_modified
+from api.http.state import AppState, app_state
+from api.http.streams import Streams
+from api.rest.openapi import render as render_openapi
 from api.rest.params import parse_query
-from api.rest.render import dumps
-from api.rest.respond import ApiState, Endpoint, problem_response, respond
+from api.rest.respond import Endpoint, respond
 from api.rest.routes import ENDPOINTS
 from api.services.paging import CursorCodec
 from api.settings import Settings
 
 log = logging.getLogger("dti.api")
 LICENCE = {"code": LICENCE_CODE, "data": ATTRIBUTION}
-DOCS_HTML = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+DOCS_HTML = b"""<!doctype html><html lang="en"><head><meta charset="utf-8">
 <title>DTI Open Data API</title><link rel="stylesheet" href="/docs/assets/swagger-ui.css">
 </head><body><div id="ui"></div><script src="/docs/assets/swagger-ui-bundle.js"></script>
-<script src="/docs/init.js"></script></body></html>"""
-DOCS_INIT = "SwaggerUIBundle({url: '/openapi.json', dom_id: '#ui'});"
+<script src="/docs/assets/init.js"></script></body></html>"""
+DOCS_INIT = b"SwaggerUIBundle({url: '/openapi.json', dom_id: '#ui'});"
+Handler = Callable[[Request], Coroutine[Any, Any, ASGIApp]]
 
 
-def _handler(endpoint: Endpoint) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-    async def handle(request: Request) -> Response:
+def _handler(endpoint: Endpoint) -> Handler:
+    async def handle(request: Request) -> ASGIApp:
         return await respond(request, endpoint)
     handle.__name__ = endpoint.operation_id
     return handle
 
 
-def _state(request: Request) -> ApiState:
-    state: ApiState = request.app.state.api
-    return state
-
-
-def _json(document: Any, status: int = 200, **headers: str) -> Response:
-    return Response(dumps(document), status, headers or None, "application/json")
-
-
-async def index(request: Request) -> Response:
+def _json(request: Request, document: Any) -> ASGIApp:
+    """A small JSON document answered like every other representation (ETag, cache)."""
+    state = app_state(request)
     parse_query(request.query_params, {}, paged=False, collection=False)
-    db = _state(request).db
+    early = not_modified(request.scope, state.etag(request.scope), state.settings.cache_max_age)
+    return early or state.respond(request.scope, dumps(document), MEDIA["json"])
+
+
+async def index(request: Request) -> ASGIApp:
+    db = app_state(request).db
     links = {e.operation_id: e.path for e in ENDPOINTS}
-    return _json({"data": {"dataset_version": db.version, "built_at": db.built_at,
-                           "synthetic": db.synthetic, "licence": LICENCE, "collections": links},
-                  "links": {"self": "/v1", "openapi": "/openapi.json", "docs": "/docs",
-                            "graphql": "/graphql"}})
+    return _json(request, {
+        "data": {"dataset_version": db.version, "built_at": db.built_at,
+                 "synthetic": db.synthetic, "licence": LICENCE, "collections": links},
+        "links": {"self": "/v1", "openapi": "/openapi.json", "docs": "/docs",
+                  "graphql": "/graphql"}})
 
 
-async def health(request: Request) -> Response:
+async def version(request: Request) -> ASGIApp:
+    db = app_state(request).db
+    return _json(request, {"dataset_version": db.version, "built_at": db.built_at,
+                           "synthetic": db.synthetic, "api_version": "1"})
+
+
+async def health(request: Request) -> ASGIApp:
+    """Liveness: the process answers. Needs no database connection."""
     parse_query(request.query_params, {}, paged=False, collection=False)
-    if await run_in_threadpool(_state(request).db.healthy):
-        return _json({"status": "ok"})
-    raise ApiError(503, "the database does not answer")
+    return _uncached(request, {"status": "ok"})
 
 
-async def version(request: Request) -> Response:
+async def ready(request: Request) -> ASGIApp:
+    """Readiness: the database answers within the pool's checkout time."""
     parse_query(request.query_params, {}, paged=False, collection=False)
-    db = _state(request).db
-    return _json({"dataset_version": db.version, "built_at": db.built_at,
-                  "synthetic": db.synthetic, "api_version": "1"})
+    state = app_state(request)
+    if await state.db.ready():
+        return _uncached(request, {"status": "ok", "database": "ok"})
+    raise ApiError(503, "the database does not answer", headers={"Retry-After": "5"})
 
 
-def _static_text(body: bytes, media: str) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+def _uncached(request: Request, document: Any) -> ASGIApp:
+    from starlette.responses import Response
 
-    async def serve(request: Request) -> Response:
-        parse_query(request.query_params, {}, paged=False, collection=False)
-        headers = {"ETag": etag, "Cache-Control": "public, max-age=3600"}
-        if request.headers.get("if-none-match") == etag:
-            return Response(status_code=304, headers=headers)
-        return Response(body, media_type=media, headers=headers)
-    return serve
+    return Response(dumps(document), 200, {"Cache-Control": "no-store"}, MEDIA["json"])
 
 
-async def on_api_error(request: Request, exc: Exception) -> Response:
+async def on_api_error(request: Request, exc: Exception) -> ASGIApp:
     assert isinstance(exc, ApiError)
-    return problem_response(exc, request.url.path)
+    return ProblemResponse(exc, request.url.path[:200])
 
 
-async def on_http_error(request: Request, exc: Exception) -> Response:
+async def on_http_error(request: Request, exc: Exception) -> ASGIApp:
     assert isinstance(exc, HTTPException)
     allow = (exc.headers or {}).get("Allow", "GET, HEAD")
-    detail = {404: f"no route {request.url.path}",
+    detail = {404: f"no route {request.url.path[:200]}",
               405: f"{request.method} is not allowed here; this API is read-only "
                    f"(allowed: {allow})"}.get(exc.status_code, str(exc.detail))
-    response = problem_response(ApiError(exc.status_code, detail), request.url.path)
-    if exc.status_code == 405:
-        response.headers["Allow"] = allow
-    return response
+    headers = {"Allow": allow} if exc.status_code == 405 else {}
+    return ProblemResponse(ApiError(exc.status_code, detail, headers=headers),
+                           request.url.path[:200])
 
 
-async def on_unexpected(request: Request, exc: Exception) -> Response:
-    log.exception("unexpected error on %s", request.url.path)
-    return problem_response(ApiError(500, "an unexpected error occurred; it has been logged"))
+async def on_unexpected(request: Request, exc: Exception) -> ASGIApp:
+    log.exception("unexpected error on %s", request.url.path[:200])
+    return ProblemResponse(ApiError(500, "an unexpected error occurred; it has been logged"))
 
 
-def routes(openapi: bytes) -> list[BaseRoute]:
-    api_routes: list[BaseRoute] = [Route(e.path, _handler(e), methods=["GET"])
-                                   for e in ENDPOINTS]
+# Handlers may return any ASGI app (a problem response), not only a starlette Response.
+HANDLERS: dict[Any, Any] = {ApiError: on_api_error, HTTPException: on_http_error,
+                            Exception: on_unexpected}
+
+
+def routes(docs: Assets, graphql_assets: Assets, openapi: bytes) -> list[BaseRoute]:
+    openapi_page = rendered_bytes(openapi, MEDIA["json"], 3600)
+    docs_page = rendered_bytes(DOCS_HTML, MEDIA["html"], 3600)
+
+    async def serve_openapi(request: Request) -> ASGIApp:
+        parse_query(request.query_params, {}, paged=False, collection=False)
+        return RenderedResponse(openapi_page)
+
+    async def serve_docs(request: Request) -> ASGIApp:
+        parse_query(request.query_params, {}, paged=False, collection=False)
+        return RenderedResponse(docs_page)
+
     return [
         Route("/v1", index, methods=["GET"]),
-        *api_routes,
+        *(Route(e.path, _handler(e), methods=["GET"]) for e in ENDPOINTS),
         Route("/health", health, methods=["GET"]),
+        Route("/health/ready", ready, methods=["GET"]),
         Route("/version", version, methods=["GET"]),
-        Route("/openapi.json", _static_text(openapi, "application/json"), methods=["GET"]),
-        Route("/docs", _static_text(DOCS_HTML.encode(), "text/html; charset=utf-8"),
-              methods=["GET"]),
-        Route("/docs/init.js", _static_text(DOCS_INIT.encode(), "text/javascript"),
-              methods=["GET"]),
-        Mount("/docs/assets", StaticFiles(directory=str(swagger_ui_path)), name="docs-assets"),
-        Route("/graphql", graphql_endpoint, methods=["GET", "POST"]),
-        Mount("/graphql/assets", StaticFiles(directory=str(GRAPHQL_STATIC)),
-              name="graphql-assets"),
+        Route("/openapi.json", serve_openapi, methods=["GET"]),
+        Route("/docs", serve_docs, methods=["GET"]),
+        Route("/docs/assets/{name}", docs.endpoint, methods=["GET"]),
+        Route("/graphql", graphql_http.graphql_endpoint, methods=["GET", "POST"]),
+        Route("/graphql/assets/{name}", graphql_assets.endpoint, methods=["GET"]),
     ]
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> Starlette:
     """Build the application; the database opens read-only once, here."""
     settings = settings or Settings.from_env()
-    db = database or Database(settings.database_url, settings.pool_size)
+    db = database or Database(settings)
     secret = settings.cursor_secret or f"dti-cursor-{db.version}"
 
     @asynccontextmanager
@@ -150,18 +161,21 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         db.engine.dispose()  # close pooled connections on shutdown
 
     cache = ResponseCache(settings.cache_max_entries, settings.cache_max_bytes)
+    docs = Assets({"swagger-ui.css": swagger_ui_path / "swagger-ui.css",
+                   "swagger-ui-bundle.js": swagger_ui_path / "swagger-ui-bundle.js",
+                   "init.js": lambda: DOCS_INIT}, 3600)
     app = Starlette(
         lifespan=lifespan,
-        routes=routes(OPENAPI_PATH.read_bytes()),
-        middleware=[Middleware(CachedResponses, cache=cache, max_age=settings.cache_max_age,
-                               max_body=settings.graphql_max_body_bytes),
-                    Middleware(CORSMiddleware, allow_origins=["*"],
-                               allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
-                               allow_headers=["*"], expose_headers=["ETag", "Link"],
-                               max_age=86400)],
-        exception_handlers={ApiError: on_api_error, HTTPException: on_http_error,
-                            Exception: on_unexpected},
+        routes=routes(docs, graphql_http.assets(3600), render_openapi().encode()),
+        middleware=[Middleware(Cors),
+                    Middleware(ResponseCacheMiddleware, cache=cache, post_paths={"/graphql"},
+                               max_body=settings.graphql_max_body_bytes)],
+        exception_handlers=HANDLERS,
     )
-    app.state.graphql = build_schema(settings)
-    app.state.api = ApiState(settings, db, cache, CursorCodec(secret))
+    state = AppState(settings, db, cache, CursorCodec(secret),
+                     Streams(settings.stream_limit, settings.stream_send_timeout))
+    state.extras["graphql"] = build_schema(settings)
+    state.extras["graphql_explorer"] = rendered_bytes(graphql_http.EXPLORER.encode(),
+                                                      MEDIA["html"], 3600)
+    app.state.api = state
     return app

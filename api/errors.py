@@ -10,9 +10,12 @@ PROBLEM_TYPES = {
     404: ("not-found", "Not found"),
     405: ("method-not-allowed", "Method not allowed"),
     406: ("not-acceptable", "Not acceptable"),
+    410: ("gone", "Gone"),
     413: ("payload-too-large", "Payload too large"),
+    429: ("rate-limited", "Too many requests"),
     500: ("internal-error", "Internal server error"),
     503: ("unavailable", "Service unavailable"),
+    504: ("timeout", "Timed out"),
 }
 
 
@@ -21,6 +24,7 @@ class ApiError(Exception):
     status: int
     detail: str
     errors: list[dict[str, str]] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=dict)
 
     def problem(self, instance: str | None = None) -> dict[str, Any]:
         slug, title = PROBLEM_TYPES.get(self.status, ("error", "Error"))

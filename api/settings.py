@@ -29,7 +29,12 @@ class Settings:
         "doc": "Key that signs pagination cursors; empty = derived from the dataset version, "
                "so every replica over the same data agrees."})
     pool_size: int = field(default=8, metadata={
-        "doc": "Database connections per process (PostgreSQL)."})
+        "doc": "Database connections per process."})
+    pool_timeout: float = field(default=2.0, metadata={
+        "doc": "Seconds a request waits for a free connection before a 503."})
+    statement_timeout_ms: int = field(default=5000, metadata={
+        "doc": "Longest a database statement may run (PostgreSQL statement_timeout and "
+               "lock_timeout; a progress deadline on SQLite); then 504."})
     graphql_max_depth: int = field(default=12, metadata={
         "doc": "Deepest field nesting a GraphQL query may use."})
     graphql_max_aliases: int = field(default=15, metadata={
@@ -43,6 +48,13 @@ class Settings:
                "product of `first` along the path."})
     graphql_parse_cache: int = field(default=256, metadata={
         "doc": "Parsed and validated GraphQL documents kept (each cache)."})
+    graphql_deadline_seconds: float = field(default=5.0, metadata={
+        "doc": "Longest a GraphQL operation may run; it is stopped with a TIMEOUT error."})
+    stream_limit: int = field(default=4, metadata={
+        "doc": "CSV/NDJSON downloads streaming at once per process (more: 503, retry)."})
+    stream_send_timeout: float = field(default=30.0, metadata={
+        "doc": "Seconds a download waits for a client that stopped reading before "
+               "dropping it."})
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -51,6 +63,6 @@ class Settings:
         for f in fields(cls):
             raw = env.get(f"DTI_{f.name.upper()}")
             if raw is not None and raw != "":
-                values[f.name] = int(raw) if f.type == "int" else raw
+                values[f.name] = {"int": int, "float": float}.get(str(f.type), str)(raw)
         settings = cls(**values)
         return replace(settings, **{k: v for k, v in overrides.items() if v is not None})

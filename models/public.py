@@ -5,8 +5,6 @@ their JSON Schema for the committed OpenAPI document. Every name pair (name_vi,
 name_en) is joined by a `name` in the requested language when rendered.
 """
 
-from __future__ import annotations
-
 from typing import NotRequired
 
 from typing_extensions import TypedDict
@@ -44,6 +42,9 @@ class Score(TypedDict):
 
 
 class RankingEntry(TypedDict):
+    year: int
+    indicator: str
+    cohort: str
     rank: int | None
     entity_code: str
     entity_name_vi: str
@@ -56,6 +57,22 @@ class RankingEntry(TypedDict):
     value_change: float | None
     has_conflict: bool
     source_ids: list[str]
+
+
+class RankingMeta(TypedDict):
+    """How complete a ranking is: the `meta` of /v1/rankings and the GraphQL Ranking."""
+
+    total: int
+    year: int
+    indicator: str
+    cohort: str
+    cohort_size: int
+    members_listed: int
+    ranked: int
+    with_value: int
+    complete: bool
+    previous_year: int
+    previous_available: bool
 
 
 class EntityRef(TypedDict):
@@ -111,8 +128,8 @@ class Indicator(TypedDict):
     definition: str | None
     source_id: str
     note: str | None
-    children: NotRequired[list[Indicator]]
-    parent: NotRequired[Indicator | None]
+    children: NotRequired[list["Indicator"]]
+    parent: NotRequired["Indicator | None"]
 
 
 class Aggregate(TypedDict):

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from models.text import fold
 from seed.rows import Problems, Row, read_rows
 
 SOURCE_FILES = ("sources.csv", "sources_extra.csv", "sources_merger.csv")
@@ -23,13 +23,6 @@ INDICATOR_KINDS = {"root", "pillar", "main", "component", "criterion"}
 LEVELS = {"province", "ministry", "national"}
 DATE_PATTERN = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 NATION_CODE = "VN"
-
-
-def fold(text: str) -> str:
-    """Lower-case and strip Vietnamese diacritics, so 'da nang' matches 'Đà Nẵng'."""
-    text = text.replace("đ", "d").replace("Đ", "D")
-    decomposed = unicodedata.normalize("NFD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
 
 def source_tier(url: str | None) -> str:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import pytest
 from sqlalchemy import event
 
-from api.graphql.context import GraphQLContext
+from api.graphql.http import execute as run_graphql
 
 RANKING_DEEP = """
 query($first: Int!) { ranking(year: 2022, first: $first) { ranked entries { totalCount
@@ -19,9 +18,8 @@ query($first: Int!) { ranking(year: 2022, first: $first) { ranked entries { tota
 
 
 def execute(app: Any, query: str, variables: dict[str, Any] | None = None) -> Any:
-    schema = app.state.graphql
-    return asyncio.run(schema.execute(query, variable_values=variables,
-                                      context_value=GraphQLContext(app.state.api)))
+    state = app.state.api
+    return run_graphql(state, state.extras["graphql"], query, variables, None)
 
 
 def data(app: Any, query: str, variables: dict[str, Any] | None = None) -> Any:
@@ -92,9 +90,8 @@ def test_nested_query_statement_count_does_not_grow_with_entities(app: Any) -> N
     few = count_statements(app, RANKING_DEEP, {"first": 3})
     many = count_statements(app, RANKING_DEEP, {"first": 63})
     print(f"SQL statements: first=3 -> {few}, first=63 -> {many}")
-    # A DataLoader dispatches once per event-loop tick, so a loader whose keys arrive at two
-    # depths may run twice: the count may move by one, but never grows with the rows.
-    assert abs(few - many) <= 1 and many <= 20
+    # One statement per nested field and depth, fetched for the whole group of rows.
+    assert few == many and many <= 20
 
 
 def test_get_post_and_304(client: Any) -> None:
@@ -182,7 +179,7 @@ def test_nested_first_multiplies_toward_the_node_limit(app: Any) -> None:
 
     doc = __import__("graphql").parse(
         "query($n: Int) { ranking(year: 2022, first: $n) { ranked } sources { totalCount } }")
-    assert estimate_nodes(app.state.graphql._schema, doc, {"n": 50}, None) == 150
+    assert estimate_nodes(app.state.api.extras["graphql"]._schema, doc, {"n": 50}, None) == 150
 
 
 def test_oversize_body_is_413(client: Any) -> None:

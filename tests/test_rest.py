@@ -216,7 +216,7 @@ def test_cors(client: Any) -> None:
     assert "ETag" in response.headers["access-control-expose-headers"]
     pre = client.options("/v1/metrics", headers={
         "Origin": "https://example.org", "Access-Control-Request-Method": "GET"})
-    assert pre.status_code == 200 and "GET" in pre.headers["access-control-allow-methods"]
+    assert pre.status_code == 204 and "GET" in pre.headers["access-control-allow-methods"]
 
 
 def test_head_is_answered(client: Any) -> None:
@@ -300,7 +300,8 @@ def test_score_export_matches_the_paged_csv(app: Any, query: str) -> None:
     """The one-query export and the page-by-page path write the same CSV."""
     from starlette.datastructures import QueryParams
 
-    from api.rest import render, respond
+    from api.http import render
+    from api.rest import respond
     from api.rest.params import parse_query
 
     state = app.state.api
@@ -309,9 +310,9 @@ def test_score_export_matches_the_paged_csv(app: Any, query: str) -> None:
     params = parse_query(QueryParams(query), endpoint.params, True, True)
     lang = params.get("lang", "vi")
     fields = render.csv_fields(endpoint.model)
-    fast = b"".join(render.csv_text(respond._exported(state, endpoint.export, params, lang),
+    fast = b"".join(render.csv_text(respond.exported(state, endpoint.export, params, lang),
                                     fields, False))
-    slow = b"".join(render.csv_lines(respond._rows(state, endpoint, params, {}, lang), fields,
+    slow = b"".join(render.csv_lines(respond.rows(state, endpoint, params, {}, lang), fields,
                                      False))
     assert fast == slow and fast.count(b"\n") > 10
 

@@ -7,7 +7,6 @@ from typing import Any
 import pytest
 
 from api.errors import ApiError
-from api.rest.cache import Rendered, ResponseCache, etag_for, etag_matches
 from api.services import catalog, figures, rankings, scores
 from api.services.context import Years
 from api.services.paging import PageRequest
@@ -60,8 +59,8 @@ def test_score_filters_combine(ctx: Any) -> None:
                         and r["value"] is not None for r in rows)
     by_cohort = scores.list_scores(ctx, scores.ScoreFilter(cohorts=("nation",)), (), ALL).items
     assert {r["entity_code"] for r in by_cohort} == {"VN"}
-    with pytest.raises(ApiError):
-        scores.list_scores(ctx, scores.ScoreFilter(), ("colour",), ALL)
+    with pytest.raises(ValueError, match="unknown sort key 'colour'"):
+        scores.parse_sort("year,colour")
 
 
 def test_default_score_order_is_year_entity_indicator(ctx: Any) -> None:
@@ -71,14 +70,14 @@ def test_default_score_order_is_year_entity_indicator(ctx: Any) -> None:
 
 
 def test_ranking_ties_and_competition_numbering(ctx: Any) -> None:
-    page, meta = rankings.ranking(ctx, 2022, "DTI", None, ALL)
+    page, meta = rankings.ranking(ctx, rankings.RankingRequest(2022), ALL)
     ranks = [e["rank"] for e in page.items]
     assert ranks.count(15) == 2 and 16 not in ranks and 17 in ranks
-    assert meta.ranked == 63 and meta.complete
+    assert meta["ranked"] == 63 and meta["complete"]
 
 
 def test_year_on_year_change_needs_a_comparable_figure(ctx: Any) -> None:
-    page, _ = rankings.ranking(ctx, 2023, "DTI", None, ALL)
+    page, _ = rankings.ranking(ctx, rankings.RankingRequest(2023), ALL)
     da_nang = next(e for e in page.items if e["entity_code"] == "48")
     assert (da_nang["rank"], da_nang["previous_rank"], da_nang["rank_change"]) == (1, 1, 0)
     hanoi = next(e for e in page.items if e["entity_code"] == "01")
@@ -86,15 +85,17 @@ def test_year_on_year_change_needs_a_comparable_figure(ctx: Any) -> None:
     assert hanoi["rank_change"] == hanoi["previous_rank"] - 6
     unranked = [e for e in page.items if e["rank"] is None and e["value"] is None]
     assert all(e["previous_rank"] is None or e["rank_change"] is None for e in unranked)
-    merged, meta34 = rankings.ranking(ctx, 2024, "DTI", "provinces-34", ALL)
-    assert not meta34.previous_available
+    merged, meta34 = rankings.ranking(ctx, rankings.RankingRequest(2024, cohort="provinces-34"),
+                                      ALL)
+    assert not meta34["previous_available"]
     assert all(e["previous_rank"] is None for e in merged.items)
 
 
 def test_ministry_ranking_cohorts(ctx: Any) -> None:
-    page, meta = rankings.ranking(ctx, 2022, "DTI", "ministries-public-services", ALL)
+    page, meta = rankings.ranking(
+        ctx, rankings.RankingRequest(2022, cohort="ministries-public-services"), ALL)
     assert page.items[0]["entity_code"] == "mpi" and page.items[0]["rank"] == 1
-    assert meta.cohort_size == 17 and len(page.items) == 17
+    assert meta["cohort_size"] == 17 and len(page.items) == 17
 
 
 def test_aggregate_filters_and_conflicts(ctx: Any) -> None:
@@ -127,42 +128,32 @@ def test_coverage_matches_the_scores(ctx: Any) -> None:
 
 
 def test_sources_by_tier(ctx: Any) -> None:
-    official = figures.list_sources(ctx, "official", ALL).items
+    official = figures.list_sources(ctx, figures.SourceFilter("official"), ALL).items
     assert {s["id"] for s in official} == {"dti-gov-vn-xep-hang-2022", "sx_dti_home",
                                            "sx_dti_xh2022"}
     detail = figures.get_source(ctx, "mic-en-hcm-2022")
     assert any(not f["agrees"] for f in detail["figures"])
 
 
-def test_response_cache_is_bounded_by_entries_and_bytes() -> None:
-    cache = ResponseCache(max_entries=3, max_bytes=10_000)
-    for i in range(10):
-        cache.put(f"k{i}", Rendered.build(b"x" * 100, '"e"', "Accept"))
-    assert cache.stats[0] == 3 and cache.get("k9") is not None and cache.get("k0") is None
-    big = ResponseCache(max_entries=100, max_bytes=5_000)
-    for i in range(10):
-        big.put(f"k{i}", Rendered.build(bytes(range(256)) * 4, '"e"', "Accept"))
-    assert big.stats[1] <= 5_000 and big.stats[0] < 10
-    off = ResponseCache(max_entries=0, max_bytes=5_000)
-    off.put("k", Rendered.build(b"x", '"e"', "Accept"))
-    assert off.get("k") is None
+def test_filters_parse_text_and_lists_alike() -> None:
+    """REST gives comma-separated text, GraphQL gives lists: one parser, one result."""
+    rest = scores.ScoreFilter.parse({"year": "2022,2020", "entity": "49,48,48",
+                                     "kind": "province", "has_value": "true"})
+    graphql = scores.ScoreFilter.parse({"year": "2022,2020", "entity": ["48", "49"],
+                                        "kind": ["province"], "has_value": True})
+    assert rest == graphql and rest.entities == ("48", "49")
+    with pytest.raises(ApiError) as error:
+        scores.ScoreFilter.parse({"cohort": "planets", "year": "2024:2020"})
+    assert [e["parameter"] for e in error.value.errors] == ["year", "cohort"]
+    assert "unknown value 'planets'; expected one of provinces-63" in error.value.detail
 
 
-def test_etags_follow_version_and_request() -> None:
-    a = etag_for("v1", "/v1/scores?year=2020|vi|json")
-    assert a == etag_for("v1", "/v1/scores?year=2020|vi|json")
-    assert a != etag_for("v2", "/v1/scores?year=2020|vi|json")
-    assert a != etag_for("v1", "/v1/scores?year=2021|vi|json")
-    assert etag_matches(f"W/{a}, \"other\"", (a,)) and etag_matches("*", (a,))
-    assert not etag_matches('"nope"', (a,))
+@pytest.mark.parametrize("raw", ["\u0663", "\u00b2", " 12", "12x", "1" * 7, "0", "1001"])
+def test_limits_take_ascii_digits_in_range_only(raw: str) -> None:
+    from api.services.paging import page_request
 
-
-def test_cache_key_ignores_parameter_order_but_not_values() -> None:
-    from api.rest.cache import request_key
-
-    a = request_key("GET", "/v1/scores", b"year=2020&limit=5", "", "")
-    assert a == request_key("GET", "/v1/scores", b"limit=5&year=2020", "", "")
-    assert a != request_key("GET", "/v1/scores", b"limit=6&year=2020", "", "")
-    assert a != request_key("GET", "/v1/scores", b"year=2020&limit=5", "", "en-US")
-    assert a == request_key("GET", "/v1/scores", b"year=2020&limit=5", "", "vi,en;q=0.5")
-    assert a != request_key("GET", "/v1/scores", b"year=2020&limit=5", "text/csv", "")
+    value = raw.encode().decode("unicode_escape")
+    with pytest.raises(ApiError) as error:
+        page_request(value, None)
+    assert error.value.errors == [{"parameter": "limit",
+                                   "message": "expected an integer in 1..1000"}]

@@ -1,111 +1,136 @@
-"""Per-request GraphQL context: the shared state, DataLoaders, and off-loop service calls."""
+"""Per-request GraphQL context: one connection, a deadline, and batched nested fields.
+
+GraphQL runs synchronously in a worker thread over the read models themselves (plain
+dicts). Rows resolved side by side form a group; the first time a nested field is asked
+of one row, it is fetched for the whole group in one query and remembered, so a nested
+query costs one statement per field and depth, never one per row, and no resolver awaits.
+"""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass, field
+import time
+from collections.abc import Callable, Iterable
+from contextlib import ExitStack
 from typing import Any, TypeVar
 
-import anyio.to_thread
 from graphql import GraphQLError
-from strawberry.dataloader import DataLoader
+from strawberry.types import Info
 
 from api.errors import ApiError
-from api.services import catalog, figures, scores
-from api.services.context import QueryContext, Years
+from api.services.context import QueryContext
 
 T = TypeVar("T")
-K = TypeVar("K", bound=Hashable)
+Row = dict[str, Any]
+GROUP = "_group"  # the key under which a row keeps its group
 
 
 class UserInputError(GraphQLError):
-    """An invalid argument: shown to the client with an error code (never masked)."""
+    """A client error: shown with a code in `extensions` (never masked, never logged)."""
 
 
-def to_graphql_error(error: ApiError) -> GraphQLError:
-    code = {400: "BAD_USER_INPUT", 404: "NOT_FOUND"}.get(error.status, "UNAVAILABLE")
-    return UserInputError(error.detail, extensions={"code": code, "errors": error.errors})
+def to_graphql_error(error: ApiError, names: dict[str, str] | None = None) -> GraphQLError:
+    """An ApiError as a GraphQL error; `names` maps REST parameter names to GraphQL ones."""
+    names = names or {}
+    code = {400: "BAD_USER_INPUT", 404: "NOT_FOUND", 504: "TIMEOUT"}.get(error.status,
+                                                                         "UNAVAILABLE")
+    errors = [{**e, "parameter": names.get(e["parameter"], e["parameter"])}
+              for e in error.errors]
+    message = "; ".join(f"{e['parameter']}: {e['message']}" for e in errors) or error.detail
+    return UserInputError(message, extensions={"code": code, "errors": errors})
 
 
-@dataclass
 class GraphQLContext:
-    state: Any  # api.rest.respond.ApiState (settings, db, cache, codec)
-    loaders: dict[str, DataLoader[Any, Any]] = field(default_factory=dict)
+    def __init__(self, open_query: Callable[[], Any], dataset: Any,
+                 deadline_seconds: float) -> None:
+        self._open, self._stack = open_query, ExitStack()
+        self._query: QueryContext | None = None
+        self.dataset = dataset  # api.db.Database: version, built_at, synthetic
+        self.deadline = time.monotonic() + deadline_seconds
+        self.seconds = deadline_seconds
 
-    async def call(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run a sync service function in a worker thread with its own connection."""
-        def work() -> T:
-            with self.state.db.connect() as conn:
-                return fn(QueryContext(conn, self.state.codec, self.state.totals), *args)
+    @property
+    def query(self) -> QueryContext:
+        """The request's connection, opened on first use (a parse error needs none)."""
+        if self._query is None:
+            self._query = self._stack.enter_context(self._open())
+        return self._query
+
+    def close(self) -> None:
+        self._stack.close()
+
+    def check_deadline(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise UserInputError(f"the query ran longer than {self.seconds:g} s and was "
+                                 "stopped; ask for fewer items", extensions={"code": "TIMEOUT"})
+
+    def call(self, fn: Callable[..., T], *args: Any, names: dict[str, str] | None = None) -> T:
+        """Call a service function; its ApiError becomes a GraphQL error."""
+        self.check_deadline()
         try:
-            return await anyio.to_thread.run_sync(work)
+            return fn(self.query, *args)
         except ApiError as error:
-            raise to_graphql_error(error) from None
-
-    def loader(self, name: str, batch: Callable[[Any, list[Any]], dict[Any, Any]],
-               default: Any = None) -> DataLoader[Any, Any]:
-        """A DataLoader of this request whose batch runs `batch(conn, keys)` off the loop."""
-        if name not in self.loaders:
-            async def load(keys: list[Any]) -> list[Any]:
-                found = await self.call(lambda ctx: batch(ctx.conn, keys))
-                return [found.get(k, default) for k in keys]
-            self.loaders[name] = DataLoader(load_fn=load)
-        return self.loaders[name]
+            raise to_graphql_error(error, names) from None
 
 
-def grouped(fetch: Callable[[Any, list[str], Any], dict[str, Any]]
-            ) -> Callable[[Any, list[tuple[str, Any]]], dict[tuple[str, Any], Any]]:
-    """Batch keys (code, args) by args, one fetch per distinct args."""
-    def batch(conn: Any, keys: list[tuple[str, Any]]) -> dict[tuple[str, Any], Any]:
-        by_args: dict[Any, list[str]] = defaultdict(list)
-        for code, args in keys:
-            by_args[args].append(code)
-        out: dict[tuple[str, Any], Any] = {}
-        for args, codes in by_args.items():
-            found = fetch(conn, codes, args)
-            out.update({(c, args): found.get(c, []) for c in codes})
-        return out
-    return batch
+def context(info: Info) -> GraphQLContext:
+    ctx: GraphQLContext = info.context
+    return ctx
 
 
-def _series(conn: Any, codes: list[str], args: tuple[tuple[str, ...], Years | None]
-            ) -> dict[str, Any]:
-    return scores.series_for(conn, codes, args[0], args[1])
+class Group:
+    __slots__ = ("memo", "rows")
+
+    def __init__(self, rows: list[Row]) -> None:
+        self.rows = rows
+        self.memo: dict[tuple[Any, ...], dict[Any, Any]] = {}
 
 
-def _entity_scores(conn: Any, codes: list[str],
-                   args: tuple[tuple[str, ...], Years | None]) -> dict[str, Any]:
-    return scores.scores_for_entities(conn, codes, scores.ScoreFilter(years=args[1],
-                                                                      indicators=args[0]))
+def grouped(rows: list[Row]) -> list[Row]:
+    """Make `rows` one group; nested rows (a score's claims) form one group per field."""
+    group = Group(rows)
+    nested: dict[str, list[Row]] = {}
+    for row in rows:
+        row[GROUP] = group
+        for name, value in row.items():
+            if type(value) is list and value and type(value[0]) is dict:
+                nested.setdefault(name, []).extend(value)
+    for children in nested.values():
+        grouped(children)
+    return rows
 
 
-def _source_scores(conn: Any, ids: list[str]) -> dict[str, Any]:
-    by_source = scores.score_ids_by_source(conn, ids)
-    found = scores.scores_by_ids(conn, sorted({i for v in by_source.values() for i in v}))
-    return {s: [found[i] for i in by_source.get(s, []) if i in found] for s in ids}
+def _children(values: Iterable[Any]) -> list[Row]:
+    out: list[Row] = []
+    for value in values:
+        if type(value) is dict:
+            out.append(value)
+        elif type(value) is list:
+            out.extend(v for v in value if type(v) is dict)
+    return out
 
 
-LOADERS: dict[str, tuple[Callable[[Any, list[Any]], dict[Any, Any]], Any]] = {
-    "entity": (catalog.entities_by_code, None),
-    "links": (catalog.merger_links, ([], [])),
-    "indicator": (catalog.indicators_by_code, None),
-    "framework_indicators": (catalog.indicators_of_frameworks, []),
-    "framework": (catalog.frameworks_by_id, None),
-    "series": (grouped(_series), []),
-    "entity_scores": (grouped(_entity_scores), []),
-    "score_by_key": (scores.scores_by_keys, None),
-    "statistics": (figures.statistics_for, []),
-    "source": (figures.sources_by_id, None),
-    "source_scores": (_source_scores, []),
-}
+def batched(row: Row, info: Info, name: str, key: Callable[[Row], Any],
+            load: Callable[..., dict[Any, Any]], *args: Any, default: Any = None,
+            many: bool = False) -> Any:
+    """The value of field `name` for `row`, fetched once for the row's whole group.
 
-
-async def load(info_context: GraphQLContext, name: str, key: Any) -> Any:
-    batch, default = LOADERS[name]
-    return await info_context.loader(name, batch, default).load(key)
-
-
-async def load_many(info_context: GraphQLContext, name: str, keys: Sequence[Any]) -> list[Any]:
-    batch, default = LOADERS[name]
-    return list(await info_context.loader(name, batch, default).load_many(list(keys)))
+    `load(conn, keys, *args)` returns {key: read model or list of read models}; what it
+    returns for the whole group becomes one group in turn, for the next level down.
+    With `many`, `key(row)` gives a list of keys and the value is the list of their models.
+    """
+    group: Group | None = row.get(GROUP)
+    if group is None:
+        group = Group([row])
+        row[GROUP] = group
+    memo_key = (name, *args)
+    found = group.memo.get(memo_key)
+    if found is None:
+        ctx = context(info)
+        wanted = (k for r in group.rows for k in key(r)) if many else map(key, group.rows)
+        keys = list(dict.fromkeys(k for k in wanted if k is not None))
+        found = ctx.call(lambda q: load(q.conn, keys, *args)) if keys else {}
+        grouped(_children(found.values()))
+        group.memo[memo_key] = found
+    if many:
+        return [found[k] for k in key(row) if k in found]
+    return found.get(key(row), default)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from api.graphql.schema import build_schema
+from api.graphql.build import build_schema
 from api.settings import PROJECT_ROOT, Settings
 
 SDL_PATH = PROJECT_ROOT / "openapi" / "schema.graphql"

@@ -1,44 +1,30 @@
-"""Strawberry types: thin views over the read models, linked through DataLoaders."""
+"""GraphQL object types: the read models' fields (derived) plus their relations.
+
+Every plain field comes from a read model through `@view`; this module only adds the
+relations, each fetched for a whole group of rows at once by `batched`. A resolver's
+`self` is the read model (a dict).
+"""
 
 from __future__ import annotations
 
-import dataclasses
-import functools
-from enum import Enum
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, Generic, TypeVar
 
 import strawberry
 from strawberry.types import Info
 
-from api.graphql.context import GraphQLContext, load, load_many
-from api.services.context import Years
-from api.services.paging import Page
+from api.graphql.context import batched, context
+from api.graphql.views import view
+from api.services import catalog, figures, scores
+from api.services.params import Filter
+from api.services.scores import SeriesFilter
+from models import public as pub
 
 T = TypeVar("T")
+Row = Any  # a read model (dict); typed loosely because strawberry passes it as `self`
 
 
-@strawberry.enum
-class Lang(Enum):
-    VI = "vi"
-    EN = "en"
-
-
-@functools.cache
-def _init_fields(cls: Any) -> tuple[str, ...]:
-    return tuple(f.name for f in dataclasses.fields(cls) if f.init)
-
-
-def build(cls: type[T], data: dict[str, Any], **renamed: str) -> T:
-    """Make a type from a read model, taking only the fields the type declares."""
-    names: tuple[str, ...] = _init_fields(cast(Any, cls))
-    values = {k: data[k] for k in names if k in data}
-    values.update({new: data[old] for new, old in renamed.items()})
-    return cls(**values)
-
-
-def ctx_of(info: Info) -> GraphQLContext:
-    context: GraphQLContext = info.context
-    return context
+def _args(info: Info, parser: type[Filter], raw: dict[str, Any]) -> Any:
+    return context(info).call(lambda _: parser.parse(raw))
 
 
 @strawberry.type
@@ -60,349 +46,155 @@ class Connection(Generic[T]):
     total_count: int
 
 
-def connection(page: Page[Any], make: Any) -> Any:
-    cursors = page.cursors or [""] * len(page.items)
-    edges = [Edge(cursor=c, node=make(i)) for c, i in zip(cursors, page.items, strict=True)]
-    return Connection(edges=edges,
-                      page_info=PageInfo(has_next_page=page.next_cursor is not None,
-                                         end_cursor=page.next_cursor),
-                      total_count=page.total)
-
-
-@strawberry.type
-class Names:
-    name_vi: str
-    name_en: str
-
-    @strawberry.field(description="The name in `lang` (default vi).")
-    def name(self, lang: Lang = Lang.VI) -> str:
-        return self.name_vi if lang is Lang.VI else self.name_en
-
-
-@strawberry.type
+@view(pub.Source)
 class Source:
-    id: str
-    url: str | None
-    title: str
-    publisher: str
-    published_date: str | None
-    language: str
-    tier: str
-    figure_count: int
-
     @strawberry.field(description="Figures this source gives (agreeing or conflicting).")
-    async def scores(self, info: Info) -> list[Score]:
-        found = await load(ctx_of(info), "source_scores", self.id)
-        return [Score.of(s) for s in found]
+    def scores(self: Row, info: Info) -> list[Score]:
+        return batched(self, info, "scores", lambda r: r["id"], scores.scores_by_source,
+                       default=[])
 
 
-@strawberry.type
+@view(pub.Claim)
 class Claim:
-    source_id: str
-    url: str | None
-    publisher: str
-    tier: str
-    value: float | None
-    value_text: str | None
-    rank: int | None
-    note: str | None
-
     @strawberry.field
-    async def source(self, info: Info) -> Source:
-        return build(Source, await load(ctx_of(info), "source", self.source_id))
+    def source(self: Row, info: Info) -> Source:
+        return batched(self, info, "source", lambda r: r["source_id"], figures.sources_by_id)
 
 
-@strawberry.type
+@view(pub.Framework, rename={"root_indicator": "rootIndicatorCode"})
 class Framework:
-    id: str
-    edition: str
-    level: str
-    decision: str
-    issued_date: str | None
-    valid_from_year: int | None
-    valid_to_year: int | None
-    summary: str
-    source_id: str
-    note: str | None
-    root_indicator_code: str | None
+    @strawberry.field
+    def indicators(self: Row, info: Info) -> list[Indicator]:
+        return batched(self, info, "indicators", lambda r: r["id"],
+                       catalog.indicators_of_frameworks, default=[])
 
-    @classmethod
-    def of(cls, data: dict[str, Any]) -> Framework:
-        return build(cls, data, root_indicator_code="root_indicator")
+
+def _family(row: Row, info: Info) -> tuple[Any, list[Any]]:
+    key = (row["framework_id"], row["level"], row["code"])
+    found: tuple[Any, list[Any]] = batched(row, info, "family", lambda _: key,
+                                           catalog.indicator_family, default=(None, []))
+    return found
+
+
+@view(pub.Indicator)
+class Indicator:
+    @strawberry.field
+    def parent(self: Row, info: Info) -> Indicator | None:
+        return _family(self, info)[0]
 
     @strawberry.field
-    async def indicators(self, info: Info) -> list[Indicator]:
-        return [Indicator.of(i) for i in await load(ctx_of(info), "framework_indicators",
-                                                    self.id)]
-
-
-@strawberry.type
-class Indicator(Names):
-    code: str
-    framework_id: str | None
-    level: str
-    kind: str
-    parent_code: str | None
-    max_points: float | None
-    weight: float | None
-    scale: str
-    definition: str | None
-    source_id: str
-    note: str | None
-
-    @classmethod
-    def of(cls, data: dict[str, Any]) -> Indicator:
-        return build(cls, data)
-
-    async def _siblings(self, info: Info) -> list[dict[str, Any]]:
-        found: list[dict[str, Any]] = await load(ctx_of(info), "framework_indicators",
-                                                 self.framework_id)
-        return [i for i in found if i["level"] == self.level]
+    def children(self: Row, info: Info) -> list[Indicator]:
+        return _family(self, info)[1]
 
     @strawberry.field
-    async def parent(self, info: Info) -> Indicator | None:
-        match = [i for i in await self._siblings(info) if i["code"] == self.parent_code]
-        return Indicator.of(match[0]) if match else None
-
-    @strawberry.field
-    async def children(self, info: Info) -> list[Indicator]:
-        return [Indicator.of(i) for i in await self._siblings(info)
-                if i["parent_code"] == self.code]
-
-    @strawberry.field
-    async def framework(self, info: Info) -> Framework | None:
-        if self.framework_id is None:
+    def framework(self: Row, info: Info) -> Framework | None:
+        if self["framework_id"] is None:
             return None
-        return Framework.of(await load(ctx_of(info), "framework", self.framework_id))
+        return batched(self, info, "framework", lambda r: r["framework_id"],
+                       catalog.frameworks_by_id)
 
 
-def _years(years: str | None) -> Years | None:
-    from api.graphql.args import parse_years
-    return parse_years(years)
-
-
-@strawberry.type
+@view(pub.SeriesPoint, rename={"indicator": "indicatorCode"})
 class SeriesPoint:
-    year: int
-    indicator_code: str
-    cohort: str
-    value: float | None
-    value_text: str | None
-    rank: int | None
-    cohort_size: int
-    source_ids: list[str]
-    has_conflict: bool
-
     @strawberry.field
-    async def sources(self, info: Info) -> list[Source]:
-        return [build(Source, s) for s in await load_many(ctx_of(info), "source",
-                                                          self.source_ids)]
+    def sources(self: Row, info: Info) -> list[Source]:
+        return batched(self, info, "sources", lambda r: r["source_ids"],
+                       figures.sources_by_id, many=True)
 
 
-@strawberry.type
+@view(pub.Statistic)
 class Statistic:
-    id: int
-    entity_code: str
-    entity_name: str
-    metric: str
-    unit: str
-    as_of: str | None
-    period_start: str | None
-    period_end: str | None
-    value: float
-    value_text: str
-    source_id: str
-    note: str | None
-
     @strawberry.field
-    async def source(self, info: Info) -> Source:
-        return build(Source, await load(ctx_of(info), "source", self.source_id))
+    def source(self: Row, info: Info) -> Source:
+        return batched(self, info, "source", lambda r: r["source_id"], figures.sources_by_id)
 
 
-@strawberry.type
-class Entity(Names):
-    code: str
-    kind: str
-    level: str
-    region: str | None
-    valid_from: str | None
-    valid_to: str | None
-    has_public_services: bool | None
-    admin_centre: str | None
-    group_2020: int | None
-    cohorts: list[str]
-    source_id: str | None
-    note: str | None
+def _linked(row: Row, info: Info, direction: str) -> list[Any]:
+    return batched(row, info, direction, lambda r: r["code"], catalog.linked_entities,
+                   direction, default=[])
 
-    @classmethod
-    def of(cls, data: dict[str, Any]) -> Entity:
-        return build(cls, data)
 
-    async def _linked(self, info: Info, index: int) -> list[Entity]:
-        refs = (await load(ctx_of(info), "links", self.code))[index]
-        found = await load_many(ctx_of(info), "entity", [r["code"] for r in refs])
-        return [Entity.of(e) for e in found if e]
-
+@view(pub.Entity)
+class Entity:
     @strawberry.field(description="Pre-2025 provinces that formed this one.")
-    async def predecessors(self, info: Info) -> list[Entity]:
-        return await self._linked(info, 0)
+    def predecessors(self: Row, info: Info) -> list[Entity]:
+        return _linked(self, info, "predecessors")
 
     @strawberry.field(description="Post-2025 province this one became part of.")
-    async def successors(self, info: Info) -> list[Entity]:
-        return await self._linked(info, 1)
+    def successors(self: Row, info: Info) -> list[Entity]:
+        return _linked(self, info, "successors")
 
     @strawberry.field(description="Published figures, e.g. year: \"2020:2024\".")
-    async def scores(self, info: Info, year: str | None = None,
-                     indicator: list[str] | None = None) -> list[Score]:
-        key = (self.code, (tuple(sorted(indicator or ())), _years(year)))
-        return [Score.of(s) for s in await load(ctx_of(info), "entity_scores", key)]
+    def scores(self: Row, info: Info, year: str | None = None,
+               indicator: list[str] | None = None) -> list[Score]:
+        f = _args(info, scores.ScoreFilter, {"year": year, "indicator": indicator})
+        return batched(self, info, "scores", lambda r: r["code"], scores.scores_for_entities,
+                       f, default=[])
 
     @strawberry.field(description="Time series of indicators (default DTI).")
-    async def series(self, info: Info, indicator: list[str] | None = None,
-                     years: str | None = None) -> list[SeriesPoint]:
-        key = (self.code, (tuple(sorted(indicator or ())), _years(years)))
-        return [build(SeriesPoint, p, indicator_code="indicator")
-                for p in await load(ctx_of(info), "series", key)]
+    def series(self: Row, info: Info, indicator: list[str] | None = None,
+               years: str | None = None) -> list[SeriesPoint]:
+        f = _args(info, SeriesFilter, {"year": years, "indicator": indicator})
+        return batched(self, info, "series", lambda r: r["code"], scores.series_for, f,
+                       default=[])
 
     @strawberry.field
-    async def statistics(self, info: Info) -> list[Statistic]:
-        return [build(Statistic, s) for s in await load(ctx_of(info), "statistics", self.code)]
+    def statistics(self: Row, info: Info) -> list[Statistic]:
+        return batched(self, info, "statistics", lambda r: r["code"], figures.statistics_for,
+                       default=[])
 
 
-@strawberry.type
+def _entity(row: Row, info: Info) -> Any:
+    return batched(row, info, "entity", lambda r: r["entity_code"], catalog.entities_by_code)
+
+
+@view(pub.Score, rename={"indicator": "indicatorCode"})
 class Score:
-    id: int
-    year: int
-    entity_code: str
-    indicator_code: str
-    entity_kind: str
-    cohort: str
-    cohort_size: int
-    value: float | None
-    value_text: str | None
-    rank: int | None
-    note: str | None
-    sources: list[Claim]
-    conflicts: list[Claim]
-
-    @classmethod
-    def of(cls, data: dict[str, Any]) -> Score:
-        claims = {k: [build(Claim, c) for c in data[k]] for k in ("sources", "conflicts")}
-        return build(cls, {**data, **claims}, indicator_code="indicator")
-
     @strawberry.field
-    async def entity(self, info: Info) -> Entity:
-        return Entity.of(await load(ctx_of(info), "entity", self.entity_code))
+    def entity(self: Row, info: Info) -> Entity:
+        return _entity(self, info)
 
-    @strawberry.field
-    async def indicator(self, info: Info) -> Indicator | None:
-        level = {"ministry": "ministry", "nation": "national"}.get(self.entity_kind, "province")
-        found = await load(ctx_of(info), "indicator", (self.indicator_code, level))
-        return Indicator.of(found) if found else None
-
-
-async def _load_entity(info: Info, code: str) -> Entity:
-    return Entity.of(await load(ctx_of(info), "entity", code))
+    @strawberry.field(name="indicator")
+    def indicator_detail(self: Row, info: Info) -> Indicator | None:
+        return batched(self, info, "indicator", lambda r: (r["indicator"], r["entity_kind"]),
+                       catalog.indicators_of_figures)
 
 
-def selects(info: Info, *path: str) -> bool:
-    """Whether the current field's selection reaches `path` (e.g. entries, edges, node)."""
-    level: list[Any] = list(info.selected_fields)
-    for name in path:
-        level = [s for f in level for s in getattr(f, "selections", [])
-                 if getattr(s, "name", None) == name]
-        if not level:
-            return False
-    return True
-
-
-@strawberry.type
+@view(pub.RankingEntry)
 class RankingEntry:
-    rank: int | None
-    entity_code: str
-    value: float | None
-    value_text: str | None
-    previous_rank: int | None
-    rank_change: int | None
-    previous_value: float | None
-    value_change: float | None
-    has_conflict: bool
-    source_ids: list[str]
-    year: strawberry.Private[int]
-    cohort: strawberry.Private[str]
-    indicator: strawberry.Private[str]
-    prefetched: strawberry.Private[dict[str, Any] | None] = None
-
     @strawberry.field
-    def entity(self, info: Info) -> Entity:
-        # Synchronous when the ranking resolver fetched the entities with the ranking
-        # (one query for all rows); otherwise an awaitable through the DataLoader.
-        if self.prefetched is not None:
-            return Entity.of(self.prefetched)
-        return _load_entity(info, self.entity_code)  # type: ignore[return-value]
+    def entity(self: Row, info: Info) -> Entity:
+        return _entity(self, info)
 
     @strawberry.field(description="The same entity's figure in the previous year, if any.")
-    async def previous(self, info: Info) -> Score | None:
-        key = (self.year - 1, self.cohort, self.indicator, self.entity_code)
-        found = await load(ctx_of(info), "score_by_key", key)
-        return Score.of(found) if found else None
+    def previous(self: Row, info: Info) -> Score | None:
+        return batched(self, info, "previous", lambda r: (
+            r["year"], r["cohort"], r["indicator"], r["entity_code"]), scores.previous_figures)
 
     @strawberry.field
-    async def sources(self, info: Info) -> list[Source]:
-        return [build(Source, s) for s in await load_many(ctx_of(info), "source",
-                                                          self.source_ids)]
+    def sources(self: Row, info: Info) -> list[Source]:
+        return batched(self, info, "sources", lambda r: r["source_ids"],
+                       figures.sources_by_id, many=True)
 
 
-@strawberry.type
+@view(pub.RankingMeta)
 class Ranking:
-    year: int
-    indicator: str
-    cohort: str
-    cohort_size: int
-    members_listed: int
-    ranked: int
-    with_value: int
-    complete: bool
-    previous_year: int
-    previous_available: bool
     entries: Connection[RankingEntry]
 
 
-@strawberry.type
+@view(pub.Aggregate, rename={"indicator": "indicatorCode"})
 class Aggregate:
-    id: int
-    year: int
-    cohort: str
-    indicator_code: str
-    statistic: str
-    value: float | None
-    value_text: str | None
-    note: str | None
-    sources: list[Claim]
-    conflicts: list[Claim]
-
-    @classmethod
-    def of(cls, data: dict[str, Any]) -> Aggregate:
-        claims = {k: [build(Claim, c) for c in data[k]] for k in ("sources", "conflicts")}
-        return build(cls, {**data, **claims}, indicator_code="indicator")
+    pass
 
 
-@strawberry.type
-class Metric(Names):
-    code: str
-    unit: str
-    definition: str
+@view(pub.Metric)
+class Metric:
+    pass
 
 
-@strawberry.type
+@view(pub.Coverage)
 class Coverage:
-    year: int
-    cohort: str
-    indicator: str
-    cohort_size: int
-    with_value: int
-    with_rank: int
-    figures: int
+    pass
 
 
 @strawberry.type

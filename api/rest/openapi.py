@@ -13,8 +13,8 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from api.rest.params import SHARED
-from api.rest.render import NAME_PAIRS
+from api.http.render import NAME_PAIRS
+from api.rest.params import SHARED, shared_names
 from api.rest.routes import ENDPOINTS
 from api.settings import PROJECT_ROOT
 
@@ -53,8 +53,7 @@ def _parameters(endpoint: Any) -> list[dict[str, Any]]:
     out = [{"name": n, "in": "path", "required": True, "description": d,
             "schema": {"type": "string", "minLength": 1}}
            for n, d in endpoint.path_params.items()]
-    shared = ["lang"] + (["format", "bom"] if endpoint.collection else [])
-    shared += ["limit", "cursor"] if endpoint.paged else []
+    shared = list(shared_names(endpoint.paged, endpoint.collection))
     params = {**endpoint.params, **{k: SHARED[k] for k in shared}}
     for name, p in params.items():
         out.append({"name": name, "in": "query", "required": p.required,
@@ -115,8 +114,10 @@ def build_document() -> dict[str, Any]:
     paths["/v1"] = _plain("get_index", "Links to every collection and the dataset version",
                           "application/json", {"type": "object", "required": ["data", "links"]},
                           lang=True)
-    paths["/health"] = _plain("get_health", "Checks the database", "application/json",
+    paths["/health"] = _plain("get_health", "The process is alive", "application/json",
                               {"type": "object", "required": ["status"]})
+    paths["/health/ready"] = _plain("get_readiness", "Checks the database", "application/json",
+                                    {"type": "object", "required": ["status"]})
     paths["/version"] = _plain("get_version", "Dataset and service version", "application/json",
                                {"type": "object", "required": ["dataset_version"]})
     paths["/openapi.json"] = _plain("get_openapi", "This document", "application/json", obj)

@@ -5,16 +5,27 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, ClassVar, cast
 
 from sqlalchemy import ColumnElement, Connection, Table, and_, select
 
 from api.errors import not_found
 from api.services.context import QueryContext
 from api.services.paging import Page, PageRequest, SortKey, paginate, paginate_list
+from api.services.params import (
+    TEXT_SCHEMA,
+    Filter,
+    Param,
+    code_param,
+    enum,
+    enums,
+    flag,
+    text,
+)
+from api.services.vocab import COHORTS, INDICATOR_KINDS, KINDS, LEVEL_OF_KIND, LEVELS
 from models import public as pub
 from models import tables as t
-from seed.catalog import fold
+from models.text import fold
 
 FRAMEWORK: Table = t.Framework.__table__  # type: ignore[attr-defined]
 INDICATOR: Table = t.Indicator.__table__  # type: ignore[attr-defined]
@@ -54,11 +65,18 @@ def get_framework(ctx: QueryContext, framework_id: str) -> pub.Framework:
 
 
 @dataclass(frozen=True)
-class IndicatorFilter:
+class IndicatorFilter(Filter):
     framework: str | None = None
     level: str | None = None
     kind: str | None = None
     parent: str | None = None
+    tree: bool = False  # roots with their descendants nested
+
+    PARAMS: ClassVar[dict[str, Param]] = {
+        "framework": code_param("Framework id"), "level": enum(LEVELS, "Level"),
+        "kind": enum(INDICATOR_KINDS, "Indicator kind"),
+        "parent": code_param("Parent indicator code"),
+        "tree": flag("Return the nested tree")}
 
 
 def _indicator(r: Mapping[Any, Any]) -> pub.Indicator:
@@ -74,6 +92,8 @@ def _indicator_select(f: IndicatorFilter) -> Any:
 
 def list_indicators(ctx: QueryContext, f: IndicatorFilter,
                     page: PageRequest) -> Page[pub.Indicator]:
+    if f.tree:
+        return indicator_tree(ctx, f, page)
     keys = [SortKey(IND.id)]
     return paginate(ctx, f"indicators|{f}", _indicator_select(f), keys, page,
                     _indicator)
@@ -108,22 +128,41 @@ def get_indicator(ctx: QueryContext, code: str, framework: str | None) -> pub.In
         where = f" in framework {framework!r}" if framework else ""
         raise not_found(f"no indicator with code {code!r}{where}")
     item = _indicator(rows[0]._mapping)
-    siblings = ctx.conn.execute(select(INDICATOR).where(
-        IND.framework_id.is_(item["framework_id"]) if item["framework_id"] is None
-        else IND.framework_id == item["framework_id"], IND.level == item["level"])
-        .order_by(IND.id)).all()
-    by_code = {r.code: _indicator(r._mapping) for r in siblings}
-    item["parent"] = by_code.get(item["parent_code"] or "")
-    item["children"] = [c for c in by_code.values() if c["parent_code"] == code]
+    key = (item["framework_id"], item["level"], item["code"])
+    item["parent"], item["children"] = indicator_family(ctx.conn, [key])[key]
     return item
 
 
+IndicatorKey = tuple[str | None, str, str]  # framework id, level, code
+
+
+def indicator_family(conn: Connection, keys: list[IndicatorKey]
+                     ) -> dict[IndicatorKey, tuple[pub.Indicator | None, list[pub.Indicator]]]:
+    """(parent, children) of many indicators, each within its own framework and level."""
+    editions = indicators_of_frameworks(conn, sorted({k[0] for k in keys},
+                                                     key=lambda f: f or ""))
+    out: dict[IndicatorKey, tuple[pub.Indicator | None, list[pub.Indicator]]] = {}
+    for framework, level, code in keys:
+        same = [i for i in editions.get(framework, []) if i["level"] == level]
+        parent_code = next((i["parent_code"] for i in same if i["code"] == code), None)
+        parent = next((i for i in same if i["code"] == parent_code), None)
+        out[framework, level, code] = (parent, [i for i in same if i["parent_code"] == code])
+    return out
+
+
 @dataclass(frozen=True)
-class EntityFilter:
+class EntityFilter(Filter):
     kinds: tuple[str, ...] = ()
     region: str | None = None
     cohort: str | None = None
     q: str | None = None
+
+    PARAMS: ClassVar[dict[str, Param]] = {
+        "kind": enums(KINDS, "Entity kinds"),
+        "region": Param(text, "GSO region, exact", TEXT_SCHEMA),
+        "cohort": enum(COHORTS, "Members of a cohort"),
+        "q": Param(text, "Name search ignoring case and diacritics", TEXT_SCHEMA)}
+    FIELDS: ClassVar[dict[str, str]] = {"kind": "kinds"}
 
 
 def _cohorts_of(conn: Connection, codes: list[str]) -> dict[str, list[str]]:
@@ -206,6 +245,25 @@ def merger_links(conn: Connection, codes: list[str]
             out[r.old_code][1].append({"code": r.new_code, "name_vi": r.new_vi,
                                        "name_en": r.new_en})
     return out
+
+
+def linked_entities(conn: Connection, codes: list[str],
+                    direction: str) -> dict[str, list[pub.Entity]]:
+    """The merger's predecessors or successors of many entities, as full entities."""
+    links = merger_links(conn, codes)
+    index = 0 if direction == "predecessors" else 1
+    found = entities_by_code(conn, sorted({r["code"] for c in codes for r in links[c][index]}))
+    return {c: [found[r["code"]] for r in links[c][index] if r["code"] in found]
+            for c in codes}
+
+
+def indicators_of_figures(conn: Connection, keys: list[tuple[str, str]]
+                          ) -> dict[tuple[str, str], pub.Indicator]:
+    """(indicator code, entity kind) -> the indicator a figure of that entity refers to:
+    the one of the entity's level, in the newest edition that has it."""
+    by_level = indicators_by_code(conn, sorted({(c, LEVEL_OF_KIND[k]) for c, k in keys}))
+    return {(c, k): by_level[c, LEVEL_OF_KIND[k]] for c, k in keys
+            if (c, LEVEL_OF_KIND[k]) in by_level}
 
 
 def indicators_by_code(conn: Connection, keys: list[tuple[str, str]]

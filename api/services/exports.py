@@ -41,10 +41,18 @@ def _raw_batches(conn: Connection, stmt: Any) -> Iterator[Sequence[Any]]:
         params = [compiled.params[name] for name in compiled.positiontup]
     raw = conn.connection.dbapi_connection
     assert raw is not None
+    # Each batch gets the full statement time limit (see api.db.EXTEND), so a long export
+    # is bounded per batch, not as a whole.
+    extend = conn.connection.info.get("dti_extend_deadline", lambda: None)
     cursor = raw.cursor(**({"name": "dti_export"} if conn.dialect.name == "postgresql" else {}))
     try:
+        extend()
         cursor.execute(str(compiled), params)
-        while batch := cursor.fetchmany(BATCH):
+        while True:
+            extend()
+            batch = cursor.fetchmany(BATCH)
+            if not batch:
+                break
             yield batch
     finally:
         cursor.close()

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, ClassVar, cast
 
 from sqlalchemy import ColumnElement, Table, and_, case, func, select
 
 from api.errors import not_found
-from api.services.context import QueryContext, Years
+from api.services.context import DATE_FROM, DATE_TO, YEARS, QueryContext, Years
 from api.services.paging import Page, PageRequest, SortKey, paginate, paginate_list
+from api.services.params import Filter, Param, codes_param, enum, enums, flag
 from api.services.scores import CLAIM, COHORT, SCORE, SOURCE, claims_for, split_claims
+from api.services.vocab import COHORTS, STATISTICS, TIERS
 from models import public as pub
 from models import tables as t
 
@@ -20,11 +22,18 @@ A, ST, S, C, SRC = AGGREGATE.c, STATISTIC.c, SCORE.c, CLAIM.c, SOURCE.c
 
 
 @dataclass(frozen=True)
-class AggregateFilter:
+class AggregateFilter(Filter):
     years: Years | None = None
     cohorts: tuple[str, ...] = ()
     indicators: tuple[str, ...] = ()
     statistics: tuple[str, ...] = ()
+
+    PARAMS: ClassVar[dict[str, Param]] = {
+        "year": YEARS, "cohort": enums(COHORTS, "Cohorts"),
+        "indicator": codes_param("Indicator codes"),
+        "statistic": enums(STATISTICS, "Statistics")}
+    FIELDS: ClassVar[dict[str, str]] = {"year": "years", "cohort": "cohorts",
+                                        "indicator": "indicators", "statistic": "statistics"}
 
 
 def list_aggregates(ctx: QueryContext, f: AggregateFilter,
@@ -50,12 +59,19 @@ def list_aggregates(ctx: QueryContext, f: AggregateFilter,
 
 
 @dataclass(frozen=True)
-class StatisticFilter:
+class StatisticFilter(Filter):
     entities: tuple[str, ...] = ()
     metrics: tuple[str, ...] = ()
     date_from: str | None = None
     date_to: str | None = None
     dated: bool | None = None
+
+    PARAMS: ClassVar[dict[str, Param]] = {
+        "entity": codes_param("Entity codes"), "metric": codes_param("Metric codes"),
+        "from": DATE_FROM, "to": DATE_TO,
+        "dated": flag("Only dated (true) or undated (false) rows")}
+    FIELDS: ClassVar[dict[str, str]] = {"entity": "entities", "metric": "metrics",
+                                        "from": "date_from", "to": "date_to"}
 
 
 STATISTIC_KEYS = ("id", "entity_code", "entity_name", "metric", "unit", "as_of",
@@ -82,10 +98,23 @@ def list_statistics(ctx: QueryContext, f: StatisticFilter,
 
 
 @dataclass(frozen=True)
-class CoverageFilter:
+class CoverageFilter(Filter):
     years: Years | None = None
     cohorts: tuple[str, ...] = ()
     indicators: tuple[str, ...] = ()
+
+    PARAMS: ClassVar[dict[str, Param]] = {
+        "year": YEARS, "cohort": enums(COHORTS, "Cohorts"),
+        "indicator": codes_param("Indicator codes")}
+    FIELDS: ClassVar[dict[str, str]] = {"year": "years", "cohort": "cohorts",
+                                        "indicator": "indicators"}
+
+
+@dataclass(frozen=True)
+class SourceFilter(Filter):
+    tier: str | None = None
+
+    PARAMS: ClassVar[dict[str, Param]] = {"tier": enum(TIERS, "Source tier")}
 
 
 def coverage(ctx: QueryContext, f: CoverageFilter, page: PageRequest) -> Page[pub.Coverage]:
@@ -124,11 +153,11 @@ def _source_select() -> Any:
     return select(SOURCE, figures.label("figure_count"), stats.label("statistic_count"))
 
 
-def list_sources(ctx: QueryContext, tier: str | None, page: PageRequest) -> Page[pub.Source]:
+def list_sources(ctx: QueryContext, f: SourceFilter, page: PageRequest) -> Page[pub.Source]:
     stmt = _source_select()
-    if tier:
-        stmt = stmt.where(SRC.tier == tier)
-    return paginate(ctx, f"sources|{tier}", stmt, [SortKey(SRC.id)], page,
+    if f.tier:
+        stmt = stmt.where(SRC.tier == f.tier)
+    return paginate(ctx, f"sources|{f.tier}", stmt, [SortKey(SRC.id)], page,
                     _source)
 
 

@@ -25,6 +25,7 @@ from sqlalchemy import (
 )
 
 from api.errors import invalid
+from api.services.params import Param, integer, parse_params
 
 T = TypeVar("T")
 MAX_LIMIT = 1000
@@ -36,6 +37,27 @@ class PageRequest:
     limit: int = DEFAULT_LIMIT
     cursor: str | None = None
     edge_cursors: bool = False  # also sign a cursor per item (GraphQL edges)
+
+
+def _cursor(text: str) -> str:
+    if not isinstance(text, str) or not 1 <= len(text) <= 2000:
+        raise ValueError("the cursor is malformed or has been modified")
+    return text
+
+
+LIMIT = Param(integer(1, MAX_LIMIT), f"Page size, 1..{MAX_LIMIT} (default {DEFAULT_LIMIT}).",
+              {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT})
+CURSOR = Param(_cursor, "Opaque cursor from links.next.",
+               {"type": "string", "minLength": 1, "maxLength": 2000})
+
+
+def page_request(limit: Any, cursor: Any, edge_cursors: bool = False,
+                 names: tuple[str, str] = ("limit", "cursor")) -> PageRequest:
+    """Parse a page size and cursor; `names` are the parameters as the client wrote them."""
+    values = parse_params({names[0]: LIMIT, names[1]: CURSOR},
+                          {names[0]: limit, names[1]: cursor})
+    return PageRequest(values.get(names[0], DEFAULT_LIMIT), values.get(names[1]),
+                       edge_cursors)
 
 
 @dataclass(frozen=True)

@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import ColumnElement, Connection, Table, and_, select, true
 
-from api.errors import invalid, not_found
-from api.services.context import QueryContext, Years
+from api.errors import not_found
+from api.services.context import YEARS, QueryContext, Years
 from api.services.paging import Page, PageRequest, SortKey, paginate
+from api.services.params import Filter, Param, codes_param, enums, flag, items
+from api.services.vocab import COHORTS, KINDS
 from models import public as pub
 from models import tables as t
 
@@ -22,6 +24,7 @@ CLAIM: Table = t.Claim.__table__  # type: ignore[attr-defined]
 SOURCE: Table = t.Source.__table__  # type: ignore[attr-defined]
 
 S, E = SCORE.c, ENTITY.c
+DEFAULT_INDICATOR = "DTI"  # the index itself, where a request names no indicator
 SCORE_SORTS: dict[str, SortKey] = {
     "year": SortKey(S.year), "-year": SortKey(S.year, True),
     "rank": SortKey(S.rank, nullable=True), "-rank": SortKey(S.rank, True, nullable=True),
@@ -32,8 +35,24 @@ SCORE_SORTS: dict[str, SortKey] = {
 DEFAULT_SCORE_SORT = ("year", "entity", "indicator")
 
 
+def parse_sort(value: str | list[str]) -> tuple[str, ...]:
+    """Sort keys in order ('-' for descending); one message for an unknown key."""
+    keys = tuple(k.strip() for k in items(value))
+    for name in keys:
+        if name not in SCORE_SORTS:
+            raise ValueError(f"unknown sort key {name!r}; use one of "
+                             f"{', '.join(sorted(SCORE_SORTS))}")
+    return keys
+
+
+_SORT_ITEM = "(" + "|".join(k.replace("-", r"\-") for k in sorted(SCORE_SORTS)) + ")"
+SORT = Param(parse_sort, "Comma-separated keys, '-' for descending: "
+             + ", ".join(sorted(SCORE_SORTS)) + f" (default {','.join(DEFAULT_SCORE_SORT)}).",
+             {"type": "string", "pattern": f"^{_SORT_ITEM}(,{_SORT_ITEM}){{0,9}}$"})
+
+
 @dataclass(frozen=True)
-class ScoreFilter:
+class ScoreFilter(Filter):
     years: Years | None = None
     entities: tuple[str, ...] = ()
     kinds: tuple[str, ...] = ()
@@ -42,15 +61,28 @@ class ScoreFilter:
     has_value: bool | None = None
     has_rank: bool | None = None
 
+    PARAMS: ClassVar[dict[str, Param]] = {
+        "year": YEARS, "entity": codes_param("Entity codes"),
+        "kind": enums(KINDS, "Entity kinds"), "cohort": enums(COHORTS, "Cohorts"),
+        "indicator": codes_param("Indicator codes"),
+        "has_value": flag("Only figures with (true) / without a value"),
+        "has_rank": flag("Only figures with (true) / without a rank")}
+    FIELDS: ClassVar[dict[str, str]] = {"year": "years", "entity": "entities", "kind": "kinds",
+                                        "cohort": "cohorts", "indicator": "indicators"}
+
+
+@dataclass(frozen=True)
+class SeriesFilter(Filter):
+    indicators: tuple[str, ...] = ()
+    years: Years | None = None
+
+    PARAMS: ClassVar[dict[str, Param]] = {
+        "indicator": codes_param("Indicator codes (default DTI)"), "year": YEARS}
+    FIELDS: ClassVar[dict[str, str]] = {"year": "years", "indicator": "indicators"}
+
 
 def score_sort_keys(sort: Iterable[str]) -> list[SortKey]:
-    keys = []
-    for name in sort:
-        if name not in SCORE_SORTS:
-            raise invalid("sort", f"unknown sort key {name!r}; use one of "
-                                  f"{', '.join(sorted(SCORE_SORTS))}")
-        keys.append(SCORE_SORTS[name])
-    return [*keys, SortKey(S.id)]
+    return [*(SCORE_SORTS[name] for name in sort), SortKey(S.id)]
 
 
 def score_where(f: ScoreFilter) -> ColumnElement[bool]:
@@ -141,11 +173,12 @@ def _point(r: Mapping[Any, Any], claims: list[tuple[bool, pub.Claim]]) -> pub.Se
 SERIES_ORDER = (S.indicator_code, S.year, S.cohort, S.id)
 
 
-def entity_series(ctx: QueryContext, code: str, indicators: tuple[str, ...],
-                  years: Years | None, page: PageRequest) -> Page[pub.SeriesPoint]:
+def entity_series(ctx: QueryContext, code: str, series: SeriesFilter,
+                  page: PageRequest) -> Page[pub.SeriesPoint]:
     """One entity's figures over time, oldest first."""
     entity_exists(ctx.conn, code)
-    f = ScoreFilter(years=years, entities=(code,), indicators=indicators or ("DTI",))
+    f = ScoreFilter(years=series.years, entities=(code,),
+                    indicators=series.indicators or (DEFAULT_INDICATOR,))
     keys = [SortKey(c) for c in SERIES_ORDER]
     scope = f"series|{code}|{f}"
     raw = paginate(ctx, scope, score_select(f), keys, page, dict)
@@ -157,11 +190,12 @@ def _rows(conn: Connection, f: ScoreFilter, *order: Any) -> list[Mapping[Any, An
     return [r._mapping for r in conn.execute(score_select(f).order_by(*order))]
 
 
-def series_for(conn: Connection, codes: list[str], indicators: tuple[str, ...],
-               years: Years | None) -> dict[str, list[pub.SeriesPoint]]:
+def series_for(conn: Connection, codes: list[str],
+               series: SeriesFilter) -> dict[str, list[pub.SeriesPoint]]:
     """The series of many entities in two queries (for batched GraphQL fields)."""
-    rows = _rows(conn, ScoreFilter(years=years, entities=tuple(codes),
-                                   indicators=indicators or ("DTI",)), *SERIES_ORDER)
+    rows = _rows(conn, ScoreFilter(years=series.years, entities=tuple(codes),
+                                   indicators=series.indicators or (DEFAULT_INDICATOR,)),
+                 *SERIES_ORDER)
     claims = claims_for(conn, "score", [r["id"] for r in rows])
     out: dict[str, list[pub.SeriesPoint]] = defaultdict(list)
     for r in rows:
@@ -202,11 +236,23 @@ def scores_by_keys(conn: Connection, keys: list[tuple[int, str, str, str]]
     return {k: found[k] for k in keys if k in found}
 
 
-def score_ids_by_source(conn: Connection, source_ids: list[str]) -> dict[str, list[int]]:
-    out: dict[str, list[int]] = defaultdict(list)
+FigureKey = tuple[int, str, str, str]  # year, cohort, indicator, entity
+
+
+def previous_figures(conn: Connection, keys: list[FigureKey]) -> dict[FigureKey, pub.Score]:
+    """The same entity's figure in the previous edition, for many figures at once."""
+    before = scores_by_keys(conn, [(y - 1, c, i, e) for y, c, i, e in keys])
+    return {(y, c, i, e): before[y - 1, c, i, e] for y, c, i, e in keys
+            if (y - 1, c, i, e) in before}
+
+
+def scores_by_source(conn: Connection, source_ids: list[str]) -> dict[str, list[pub.Score]]:
+    """Every score each source gives (agreeing or conflicting), in id order."""
+    ids: dict[str, list[int]] = defaultdict(list)
     for r in conn.execute(select(CLAIM.c.source_id, CLAIM.c.figure_id)
                           .where(CLAIM.c.figure_kind == "score",
                                  CLAIM.c.source_id.in_(source_ids))
                           .order_by(CLAIM.c.source_id, CLAIM.c.figure_id)):
-        out[r.source_id].append(r.figure_id)
-    return out
+        ids[r.source_id].append(r.figure_id)
+    found = scores_by_ids(conn, sorted({i for v in ids.values() for i in v}))
+    return {s: [found[i] for i in ids.get(s, []) if i in found] for s in source_ids}

@@ -1,8 +1,6 @@
-"""Closed vocabularies both adapters validate against."""
+"""Closed vocabularies: each defined once, checked by the parsers in api.services.params."""
 
 from __future__ import annotations
-
-from api.errors import invalid
 
 LEVELS = ("province", "ministry", "national")
 KINDS = ("province", "municipality", "ministry", "nation")
@@ -14,13 +12,6 @@ STATISTICS = ("mean", "value", "min", "max", "n_units", "count_above_mean", "cou
               "share_ge_0.5_pct", "growth_pct_vs_prev_year", "growth_pct_vs_prev_year_low",
               "growth_pct_vs_prev_year_high", "growth_pct_vs_2020", "count_group_2")
 TIERS = ("official", "government", "press", "third-party")
-
-
-def check_choices(parameter: str, values: tuple[str, ...] | str | None,
-                  allowed: tuple[str, ...]) -> None:
-    """Raise a 400 naming the parameter when a value is outside its vocabulary."""
-    items = (values,) if isinstance(values, str) else values or ()
-    bad = [v for v in items if v not in allowed]
-    if bad:
-        raise invalid(parameter, f"unknown value {bad[0]!r}; expected one of "
-                                 f"{', '.join(allowed)}")
+# Which indicator edition (level) a figure of an entity kind belongs to.
+LEVEL_OF_KIND = {"province": "province", "municipality": "province", "ministry": "ministry",
+                 "nation": "national"}

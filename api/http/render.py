@@ -1,4 +1,5 @@
-"""Render service results as JSON, CSV or NDJSON, with `name` in the chosen language."""
+"""Render service results as JSON, CSV or NDJSON, with `name` in the chosen language,
+and errors as problem+json."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 import orjson
+from starlette.types import Receive, Scope, Send
 
-MEDIA = {"json": "application/json", "csv": "text/csv; charset=utf-8",
-         "ndjson": "application/x-ndjson"}
+from api.errors import ApiError
+
 NAME_PAIRS = (("name_vi", "name_en", "name"), ("entity_name_vi", "entity_name_en",
                                                "entity_name"))
 
@@ -95,3 +97,20 @@ def ndjson_lines(rows: Iterable[dict[str, Any]]) -> Iterator[bytes]:
             chunk = []
     if chunk:
         yield b"".join(chunk)
+
+
+class ProblemResponse:
+    """An RFC 9457 problem+json answer, usable from a handler or a middleware."""
+
+    def __init__(self, error: ApiError, instance: str | None = None) -> None:
+        self.error, self.body = error, dumps(error.problem(instance))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = [(b"content-type", b"application/problem+json"),
+                   (b"content-length", str(len(self.body)).encode()),
+                   (b"cache-control", b"no-store")]
+        headers += [(k.lower().encode(), v.encode()) for k, v in self.error.headers.items()]
+        await send({"type": "http.response.start", "status": self.error.status,
+                    "headers": headers})
+        await send({"type": "http.response.body",
+                    "body": b"" if scope["method"] == "HEAD" else self.body})

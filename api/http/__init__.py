@@ -1,0 +1,1 @@
+"""HTTP plumbing shared by the REST and GraphQL adapters (which never import each other)."""

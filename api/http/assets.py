@@ -1,0 +1,56 @@
+"""Static files and fixed pages, served like every other representation.
+
+Only the files named here are reachable (no directory listing, no demo pages, no source
+maps). Each is read and gzipped once, on first request, and answered by `send_rendered`
+with a content ETag, Cache-Control and 304s.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from starlette.requests import Request
+
+from api.errors import ApiError
+from api.http.representation import Rendered, RenderedResponse
+
+MEDIA_BY_SUFFIX = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
+                   ".html": "text/html; charset=utf-8", ".json": "application/json",
+                   ".png": "image/png", ".svg": "image/svg+xml", ".txt": "text/plain"}
+
+
+def content_etag(body: bytes) -> str:
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+def rendered_bytes(body: bytes, media_type: str, max_age: int) -> Rendered:
+    return Rendered.build(body, content_etag(body), media_type, max_age,
+                          compress=not media_type.startswith("image/png"))
+
+
+class Assets:
+    """A fixed set of files under one URL prefix: name -> path on disk or bytes."""
+
+    def __init__(self, files: Mapping[str, Path | Callable[[], bytes]], max_age: int) -> None:
+        self.files, self.max_age = dict(files), max_age
+        self._loaded: dict[str, Rendered] = {}
+        self._lock = threading.Lock()
+
+    def rendered(self, name: str) -> Rendered:
+        found = self._loaded.get(name)
+        if found is None:
+            source = self.files.get(name)
+            if source is None:
+                raise ApiError(404, f"no asset {name!r}")
+            body = source.read_bytes() if isinstance(source, Path) else source()
+            media = MEDIA_BY_SUFFIX.get(Path(name).suffix, "application/octet-stream")
+            found = rendered_bytes(body, media, self.max_age)
+            with self._lock:
+                self._loaded[name] = found
+        return found
+
+    async def endpoint(self, request: Request) -> RenderedResponse:
+        return RenderedResponse(self.rendered(request.path_params["name"]))

@@ -1,0 +1,115 @@
+"""The response cache and the front-door component that answers from it.
+
+`ResponseCache` holds finished representations (bytes only), bounded by entry count and
+by total bytes, keys included. `ResponseCacheMiddleware` is the innermost layer of the
+one middleware stack: it computes the request key once, answers a hit with the same
+`send_rendered` the handlers use, and hands a miss to the router with the key attached.
+Only handlers store entries, and only 200s, so a hit is what the handler would answer.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Collection
+
+from cachetools import LRUCache
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.http.keys import SCOPE_KEY, RequestInfo, request_key
+from api.http.representation import Rendered, send_rendered
+
+KEY_BYTES = 64 + 49  # a hex sha256 key and the str object around it
+
+
+class ResponseCache:
+    """LRU bounded both by entry count and by total bytes; thread-safe."""
+
+    def __init__(self, max_entries: int, max_bytes: int) -> None:
+        self.max_entries = max_entries
+        self._cache: LRUCache[str, Rendered] = LRUCache(
+            maxsize=max(max_bytes, 1), getsizeof=lambda r: r.size + KEY_BYTES)
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    @property
+    def enabled(self) -> bool:
+        return self.max_entries > 0
+
+    def get(self, key: str) -> Rendered | None:
+        if self.max_entries <= 0:
+            return None
+        with self._lock:
+            found = self._cache.get(key)
+            if found is None:
+                self.misses += 1
+            else:
+                self.hits += 1
+            return found
+
+    def put(self, key: str, value: Rendered) -> None:
+        if self.max_entries <= 0 or value.size + KEY_BYTES > self._cache.maxsize:
+            return
+        with self._lock:
+            while len(self._cache) >= self.max_entries:
+                self._cache.popitem()
+            self._cache[key] = value
+
+    @property
+    def stats(self) -> tuple[int, int]:
+        """Entries and bytes held (keys included)."""
+        with self._lock:
+            return len(self._cache), int(self._cache.currsize)
+
+
+class ResponseCacheMiddleware:
+    """Key every request once; answer cache hits before routing."""
+
+    def __init__(self, app: ASGIApp, cache: ResponseCache, post_paths: Collection[str],
+                 max_body: int) -> None:
+        self.app, self.cache = app, cache
+        self.post_paths, self.max_body = frozenset(post_paths), max_body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        method = scope["method"]
+        if method in ("GET", "HEAD"):
+            info = RequestInfo(request_key(scope))
+        elif method == "POST" and scope["path"] in self.post_paths:
+            body, receive = await self._read(receive)
+            info = RequestInfo(request_key(scope, body) if body is not None else None,
+                               body or b"")
+        else:
+            await self.app(scope, receive, send)
+            return
+        scope[SCOPE_KEY] = info
+        hit = self.cache.get(info.key) if info.key and self.cache.enabled else None
+        if hit is None:
+            info.cache = "miss" if self.cache.enabled else "bypass"
+            await self.app(scope, receive, send)
+            return
+        info.cache = "hit"
+        await send_rendered(hit, scope, send)
+
+    async def _read(self, receive: Receive) -> tuple[bytes | None, Receive]:
+        """Read a body of at most max_body bytes whole; hand on an equivalent receive."""
+        chunks: list[bytes] = []
+        messages: list[Message] = []
+        size, more = 0, True
+        while more and size <= self.max_body:
+            message = await receive()
+            messages.append(message)
+            if message["type"] != "http.request":
+                break
+            chunk = message.get("body", b"")
+            chunks.append(chunk)
+            size += len(chunk)
+            more = message.get("more_body", False)
+        pending = list(messages)
+
+        async def replay() -> Message:
+            return pending.pop(0) if pending else await receive()
+
+        complete = not more and messages[-1]["type"] == "http.request"
+        return (b"".join(chunks) if complete and size <= self.max_body else None), replay

@@ -1,0 +1,124 @@
+"""A finished representation and the one function that answers a request with it.
+
+Cache hits and handler answers both go through `send_rendered`, so a hit and a miss
+carry the same status, headers and body byte for byte. Conditional requests follow
+RFC 9110 §13.1.2: If-None-Match uses the weak comparison, and `*` matches because
+a representation exists (a Rendered is only ever made for a 200).
+"""
+
+from __future__ import annotations
+
+import gzip
+from dataclasses import dataclass
+
+from starlette.types import Receive, Scope, Send
+
+from api.http.keys import header
+from api.http.negotiate import accepts_gzip
+
+GZIP_MIN_BYTES = 1024
+VARY = "Accept, Accept-Language, Accept-Encoding"
+Headers = list[tuple[bytes, bytes]]
+
+
+def gzip_etag(etag: str) -> str:
+    """The ETag of the gzip-coded form: a different representation, so a different tag."""
+    return etag[:-1] + '-gzip"'
+
+
+def caching_headers(etag: str, max_age: int) -> Headers:
+    return [(b"etag", etag.encode()), (b"cache-control", f"public, max-age={max_age}".encode()),
+            (b"vary", VARY.encode())]
+
+
+def etag_matches(if_none_match: str, etag: str) -> bool:
+    """If-None-Match against one ETag, with the weak comparison RFC 9110 asks for."""
+    if not if_none_match:
+        return False
+    if if_none_match.strip() == "*":
+        return True
+    base = etag.removeprefix("W/")
+    return any(tag.strip().removeprefix("W/") in (base, gzip_etag(base))
+               for tag in if_none_match.split(",")[:64])
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A 200 body, its gzip form when worth it, and the headers each form goes with."""
+
+    body: bytes
+    gzipped: bytes | None
+    etag: str
+    plain_headers: Headers
+    gzip_headers: Headers | None
+    not_modified: Headers
+
+    @classmethod
+    def build(cls, body: bytes, etag: str, media_type: str, max_age: int,
+              link: str | None = None, compress: bool = True) -> Rendered:
+        """`compress`: make the gzip form now (worth it when cached or asked for)."""
+        packed = gzip.compress(body, 6, mtime=0) \
+            if compress and len(body) >= GZIP_MIN_BYTES else None
+        extra = [(b"link", link.encode())] if link else []
+
+        def headers(tag: str, content: bytes, coding: bool) -> Headers:
+            out = [*caching_headers(tag, max_age), (b"content-type", media_type.encode()),
+                   *extra]
+            if coding:
+                out.append((b"content-encoding", b"gzip"))
+            return [*out, (b"content-length", str(len(content)).encode())]
+
+        return cls(body, packed, etag, headers(etag, body, False),
+                   headers(gzip_etag(etag), packed, True) if packed else None,
+                   caching_headers(etag, max_age))
+
+    @property
+    def size(self) -> int:
+        return len(self.body) + len(self.gzipped or b"") + 400
+
+
+async def _send(send: Send, status: int, headers: Headers, body: bytes) -> None:
+    await send({"type": "http.response.start", "status": status, "headers": list(headers)})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def send_rendered(rendered: Rendered, scope: Scope, send: Send) -> None:
+    """Answer one request (GET, HEAD or a cacheable POST) with `rendered`."""
+    inm = header(scope, b"if-none-match") if scope["method"] != "POST" else ""
+    if inm and etag_matches(inm, rendered.etag):
+        await _send(send, 304, rendered.not_modified, b"")
+        return
+    use_gzip = rendered.gzipped is not None and accepts_gzip(header(scope, b"accept-encoding"))
+    headers = rendered.gzip_headers if use_gzip else rendered.plain_headers
+    body = rendered.gzipped if use_gzip else rendered.body
+    await _send(send, 200, headers or [], b"" if scope["method"] == "HEAD" else body or b"")
+
+
+class RenderedResponse:
+    """A handler's answer that is a Rendered: sent exactly as a cache hit would be."""
+
+    def __init__(self, rendered: Rendered) -> None:
+        self.rendered = rendered
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send_rendered(self.rendered, scope, send)
+
+
+class NotModified:
+    def __init__(self, etag: str, max_age: int) -> None:
+        self.headers = caching_headers(etag, max_age)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await _send(send, 304, self.headers, b"")
+
+
+def not_modified(scope: Scope, etag: str, max_age: int) -> NotModified | None:
+    """A 304 answered before any work when If-None-Match names this request's ETag.
+
+    `*` is left to `send_rendered`: it may only match once the resource is known to exist.
+    """
+    inm = header(scope, b"if-none-match")
+    if not inm or inm.strip() == "*" or not etag_matches(inm, etag):
+        return None
+    return NotModified(etag, max_age)
+

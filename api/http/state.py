@@ -1,0 +1,74 @@
+"""The application's typed state and the one way adapters run the query layer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Concatenate, ParamSpec, TypeVar
+
+import anyio.to_thread
+from starlette.requests import HTTPConnection
+from starlette.types import Scope
+
+from api.db import Database
+from api.http.cache import ResponseCache
+from api.http.keys import etag_for, header, request_info
+from api.http.negotiate import accepts_gzip
+from api.http.representation import Rendered, RenderedResponse
+from api.http.streams import Streams
+from api.services.context import QueryContext
+from api.services.paging import CursorCodec, Totals
+from api.settings import Settings
+
+T = TypeVar("T")
+P = ParamSpec("P")
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    db: Database
+    cache: ResponseCache
+    codec: CursorCodec
+    streams: Streams
+    totals: Totals = field(default_factory=Totals)
+    extras: dict[str, Any] = field(default_factory=dict)  # adapter-owned (GraphQL schema)
+
+    @property
+    def version(self) -> str:
+        return self.db.version
+
+    def etag(self, scope: Scope) -> str:
+        """The ETag of this request's representation (dataset version + request key)."""
+        return etag_for(self.version, request_info(scope).key or "")
+
+    def respond(self, scope: Scope, body: bytes, media_type: str, link: str | None = None,
+                store: bool = True) -> RenderedResponse:
+        """Answer a 200 with `body`, keeping it in the response cache under the request key."""
+        compress = self.cache.enabled or accepts_gzip(header(scope, b"accept-encoding"))
+        rendered = Rendered.build(body, self.etag(scope), media_type,
+                                  self.settings.cache_max_age, link, compress)
+        key = request_info(scope).key
+        if store and key:
+            self.cache.put(key, rendered)
+        return RenderedResponse(rendered)
+
+    @contextmanager
+    def query(self) -> Iterator[QueryContext]:
+        """A query context on a pooled read-only connection, returned when done."""
+        with self.db.connect() as conn:
+            yield QueryContext(conn, self.codec, self.totals)
+
+    async def run(self, fn: Callable[Concatenate[QueryContext, P], T], *args: P.args,
+                  **kwargs: P.kwargs) -> T:
+        """Call a sync service function in a worker thread with its own connection."""
+        def work() -> T:
+            with self.query() as ctx:
+                return fn(ctx, *args, **kwargs)
+        return await anyio.to_thread.run_sync(work)
+
+
+def app_state(connection: HTTPConnection) -> AppState:
+    state: AppState = connection.app.state.api
+    return state

@@ -22,13 +22,13 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from api.errors import ApiError
+from api.services.driver import EXTEND
 from api.settings import Settings
 
 SQLITE_STEPS = 20_000  # virtual-machine steps between deadline checks (well under 1 ms)
-# In a connection's `info`: a callable restarting its statement deadline. Statements run
-# through SQLAlchemy restart it themselves; a long export reading one statement in batches
-# through the driver's cursor calls it before each batch.
-EXTEND = "dti_extend_deadline"
+# EXTEND, in a connection's `info`: a callable restarting its statement deadline.
+# Statements run through SQLAlchemy restart it themselves; reads through the driver's
+# cursor (api.services.driver) call it before each batch.
 
 
 def _sqlite_engine(path: Path, settings: Settings) -> Engine:

@@ -8,8 +8,10 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from seed.build import default_database_url
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'var' / 'dti.sqlite'}"
+DEFAULT_DATABASE_URL = default_database_url()
 
 
 @dataclass(frozen=True)

@@ -91,3 +91,8 @@ def datasette(sqlite_file: Path) -> Server:
     return Server("datasette", [sys.executable, "-m", "datasette", "serve", "--immutable",
                                 str(sqlite_file), "--port", "{port}", "--host", "127.0.0.1",
                                 "--setting", "sql_time_limit_ms", "20000"], {}, "/-/versions.json")
+
+
+def naive(sqlite_file: Path) -> Server:
+    return Server("naive", [*UVICORN, "--port", "{port}", "bench.naive:app"],
+                  {"BENCH_SQLITE_FILE": str(sqlite_file)}, "/v1/rankings?year=2022")

@@ -26,6 +26,7 @@ class Source(SQLModel, table=True):
     tier: str  # official | government | press | third-party
     tier_rank: int  # 0 = preferred
     file: str
+    figure_count: int = 0  # claims and statistics citing it, counted at load time
 
 
 class Framework(SQLModel, table=True):
@@ -76,6 +77,7 @@ class Entity(SQLModel, table=True):
     source_id: str | None = Field(default=None, foreign_key="source.id")
     note: str | None = None
     synthetic: bool = False
+    cohorts: str = ""  # ';'-joined codes of its cohortmember rows, summarised at load time
 
 
 class EntityLink(SQLModel, table=True):

@@ -1,7 +1,7 @@
-"""`python -m seed`: the same as `dti-api seed`."""
+"""`python -m seed`: validate seed/data and build the database (see seed.cli)."""
 
 import sys
 
-from api.cli import main
+from seed.cli import main
 
-sys.exit(main(["seed", *sys.argv[1:]]))
+sys.exit(main())

@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 import tempfile
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,18 @@ from seed.rows import Problems
 from seed.synthetic import add_synthetic
 
 DEFAULT_DATA = Path(__file__).resolve().parent / "data"
+
+
+def default_database_path() -> Path:
+    """The embedded SQLite file: var/ of a source checkout, else the user's data folder."""
+    root = Path(__file__).resolve().parents[1]
+    if (root / "pyproject.toml").is_file():
+        return root / "var" / "dti.sqlite"
+    return Path.home() / ".local" / "share" / "dti-open-data" / "dti.sqlite"
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{default_database_path()}"
 
 
 @dataclass(frozen=True)
@@ -91,6 +104,23 @@ def build_rows(catalog: Catalog, figures: Figures) -> dict[str, list[dict[str, A
     return rows
 
 
+def summarise_memberships(rows: dict[str, list[dict[str, Any]]]) -> None:
+    """Each entity's cohorts, ';'-joined in code order, so one row tells them."""
+    cohorts: dict[str, list[str]] = {}
+    for member in rows["cohortmember"]:
+        cohorts.setdefault(member["entity_code"], []).append(member["cohort"])
+    for entity in rows["entity"]:
+        entity["cohorts"] = ";".join(sorted(cohorts.get(entity["code"], [])))
+
+
+def count_citations(rows: dict[str, list[dict[str, Any]]]) -> None:
+    """Each source's figure_count: the claims and statistics that cite it."""
+    cited = Counter(c["source_id"] for c in rows["claim"])
+    cited.update(s["source_id"] for s in rows["statistic"])
+    for source in rows["source"]:
+        source["figure_count"] = cited[source["id"]]
+
+
 def write_tables(conn: Connection, rows: dict[str, list[dict[str, Any]]],
                  dataset: dict[str, Any]) -> None:
     metadata = Dataset.metadata  # every table of models.tables
@@ -129,6 +159,8 @@ def load(directory: Path, database_url: str, synthetic: int = 0) -> LoadResult:
         add_synthetic(rows, synthetic)
         version = f"{version}-synthetic-{synthetic}"
     derive_rankings(rows)
+    count_citations(rows)
+    summarise_memberships(rows)
     dataset = {"id": 1, "version": version, "built_at": built_at(),
                "synthetic": bool(synthetic), "seed_files": json.dumps(files, sort_keys=True)}
     write_database(database_url, rows, dataset)

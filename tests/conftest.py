@@ -1,4 +1,9 @@
-"""One seeded database per test session, built by the same code production uses."""
+"""One seeded database per test session, built by the same code production uses.
+
+The default run is hermetic and fast: tests marked `postgres`, `browser`, `deployment`,
+`bench` or `slow` need servers, a browser or minutes, and run with `--full` (what
+`.ci/run` does). Tests never see the developer's own `DTI_*` settings.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +11,42 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from seed.build import DEFAULT_DATA, load
+# Before anything reads the environment: a developer's DTI_DATABASE_URL must never be the
+# database a test loads synthetic rows into. DTI_TEST_* variables are the tests' own.
+for _name in [n for n in os.environ if n.startswith("DTI_") and not n.startswith("DTI_TEST_")]:
+    del os.environ[_name]
+
+from seed.build import DEFAULT_DATA, load  # noqa: E402
 
 POSTGRES_URL = os.environ.get("DTI_TEST_POSTGRES_URL", "")
+OPTIONAL = ("postgres", "browser", "deployment", "bench", "slow")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--full", action="store_true",
+                     help="also run the postgres, browser, deployment, bench and slow tests")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--full") or config.getoption("markexpr"):
+        return
+    skipped = [i for i in items if any(i.get_closest_marker(m) for m in OPTIONAL)]
+    if skipped:
+        config.hook.pytest_deselected(items=skipped)
+        items[:] = [i for i in items if i not in skipped]
+
+
+def require(what: str, available: bool, reason: str) -> None:
+    """Skip a test whose tool is missing, except in CI, where that is a failure."""
+    if available:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI=true but {what} is not available: {reason}")
+    pytest.skip(f"{what} is not available: {reason}")
 
 
 @pytest.fixture(scope="session")
@@ -23,11 +58,7 @@ def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 @pytest.fixture(scope="session")
 def postgres_url() -> str:
-    if not POSTGRES_URL:
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI=true but DTI_TEST_POSTGRES_URL is not set: .ci/run must start "
-                        "PostgreSQL")
-        pytest.skip("PostgreSQL tests need DTI_TEST_POSTGRES_URL (.ci/run sets it)")
+    require("PostgreSQL", bool(POSTGRES_URL), "set DTI_TEST_POSTGRES_URL (.ci/run does)")
     return POSTGRES_URL
 
 
@@ -45,16 +76,28 @@ def seed_copy(tmp_path: Path) -> Iterator[Path]:
     yield target
 
 
-@pytest.fixture(scope="session")
-def app(sqlite_url: str):  # type: ignore[no-untyped-def]
+def make_app(database_url: str, **settings: Any) -> Any:
     from api.app import create_app
     from api.settings import Settings
 
-    return create_app(Settings(database_url=sqlite_url))
+    return create_app(Settings(database_url=database_url, **settings))
 
 
 @pytest.fixture(scope="session")
-def client(app):  # type: ignore[no-untyped-def]
+def cached_app(sqlite_url: str) -> Any:
+    return make_app(sqlite_url)
+
+
+@pytest.fixture(scope="session", params=["cached", "uncached"])
+def app(request: pytest.FixtureRequest, sqlite_url: str, cached_app: Any) -> Any:
+    """The app with its response cache, and without it (every request runs its handler)."""
+    if request.param == "cached":
+        return cached_app
+    return make_app(sqlite_url, cache_max_entries=0)
+
+
+@pytest.fixture(scope="session")
+def client(app: Any) -> Iterator[Any]:
     from starlette.testclient import TestClient
 
     with TestClient(app, raise_server_exceptions=False) as c:
@@ -62,10 +105,7 @@ def client(app):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def ctx(app):  # type: ignore[no-untyped-def]
+def ctx(cached_app: Any) -> Iterator[Any]:
     """A service-layer context on the session database."""
-    from api.services.context import QueryContext
-
-    state = app.state.api
-    with state.db.connect() as conn:
-        yield QueryContext(conn, state.codec, state.totals)
+    with cached_app.state.api.query() as query:
+        yield query

@@ -211,3 +211,22 @@ def test_readme_examples_run(app: Any) -> None:
     for query in examples:
         result = data(app, query)
         assert all(v is not None for v in result.values()), query
+
+
+def test_every_read_model_field_is_a_graphql_field_and_back() -> None:
+    """The GraphQL types are derived from the read models: a key added to a read model
+    appears in GraphQL, and a GraphQL field is a read-model key or a resolver."""
+    from strawberry.types.base import get_object_definition
+
+    import api.graphql.types  # noqa: F401  (defines the views)
+    from api.graphql.views import VIEWS, model_fields
+
+    assert len(VIEWS) == 13
+    for model, graphql_type in VIEWS.items():
+        definition = get_object_definition(graphql_type, strict=True)
+        plain = {f.python_name for f in definition.fields if f.base_resolver is None}
+        resolved = {f.python_name for f in definition.fields if f.base_resolver is not None}
+        keys = set(model_fields(model))
+        assert keys <= plain, (model.__name__, keys - plain)
+        assert plain - keys <= {"entries"}, (model.__name__, plain - keys)  # Ranking's page
+        assert not resolved & keys, model.__name__

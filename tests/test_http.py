@@ -77,3 +77,99 @@ def test_response_cache_is_bounded_by_entries_and_bytes_keys_included() -> None:
     off = ResponseCache(max_entries=0, max_bytes=5_000)
     off.put("k", entry(1))
     assert off.get("k") is None
+
+
+HEADER_SETS = {
+    "none": {},
+    "origin": {"Origin": "https://example.org"},
+    "gzip": {"Accept-Encoding": "gzip"},
+    "gzip-origin": {"Accept-Encoding": "gzip, br", "Origin": "https://example.org"},
+    "english": {"Accept-Language": "en-GB,en;q=0.9"},
+    "identity": {"Accept-Encoding": "identity"},
+}
+URLS = ["/v1/rankings?year=2021&limit=5", "/v1/rankings?limit=60&year=2022", "/v1/metrics",
+        "/v1/entities/48", "/graphql?query=%7B%20dataset%20%7B%20version%20%7D%20%7D", "/v1"]
+
+
+@pytest.mark.parametrize("headers", HEADER_SETS, ids=list(HEADER_SETS))
+@pytest.mark.parametrize("url", URLS)
+def test_a_hit_answers_byte_for_byte_like_the_miss(sqlite_url: str, url: str,
+                                                   headers: str) -> None:
+    """Through the same stack: status, every header in order, and the body."""
+    from starlette.testclient import TestClient
+
+    from tests.conftest import make_app
+
+    sent = HEADER_SETS[headers]
+    with TestClient(make_app(sqlite_url)) as client:
+        for method in ("GET", "HEAD"):
+            miss = client.request(method, url, headers=sent)
+            hit = client.request(method, url, headers=sent)
+            assert miss.status_code == hit.status_code == 200
+            assert hit.headers.raw == miss.headers.raw and hit.content == miss.content
+            etag = miss.headers["etag"]
+            for tag in (etag, f"W/{etag}", "*", f'"other", {etag}'):
+                again = client.request(method, url, headers={**sent, "If-None-Match": tag})
+                assert again.status_code == 304 and again.content == b""
+                assert again.headers["etag"] == etag  # what a 200 would carry
+        state = client.app.state.api  # type: ignore[attr-defined]
+        assert state.cache.hits >= 2
+
+
+def test_post_graphql_hits_answer_like_the_miss(sqlite_url: str) -> None:
+    from starlette.testclient import TestClient
+
+    from tests.conftest import make_app
+
+    body = {"query": "{ ranking(year: 2022) { entries { edges { node { rank entityCode } } } } }"}
+    with TestClient(make_app(sqlite_url)) as client:
+        miss = client.post("/graphql", json=body, headers={"Accept-Encoding": "gzip"})
+        hit = client.post("/graphql", json=body, headers={"Accept-Encoding": "gzip"})
+        assert hit.headers.raw == miss.headers.raw and hit.content == miss.content
+        assert miss.headers["content-encoding"] == "gzip"
+
+
+def test_if_none_match_star_needs_an_existing_resource(client: Any) -> None:
+    for url in ("/v1/entities/ZZ", "/v1/rankings?year=2030", "/v1/nowhere"):
+        assert client.get(url, headers={"If-None-Match": "*"}).status_code == 404
+    assert client.get("/v1/entities/48", headers={"If-None-Match": "*"}).status_code == 304
+    csv = client.get("/v1/metrics?format=csv", headers={"If-None-Match": "*"})
+    assert csv.status_code == 304
+
+
+def test_self_links_are_canonical_whatever_the_parameter_order(client: Any) -> None:
+    a = client.get("/v1/scores?year=2020&limit=5").json()["links"]
+    b = client.get("/v1/scores?limit=5&year=2020").json()["links"]
+    assert a == b and a["self"] == "/v1/scores?limit=5&year=2020"
+    assert a["next"].startswith("/v1/scores?limit=5&year=2020&cursor=")
+
+
+def test_streams_are_gzipped_with_their_own_etag(client: Any) -> None:
+    plain = client.get("/v1/scores?format=csv", headers={"Accept-Encoding": "identity"})
+    packed = client.get("/v1/scores?format=csv", headers={"Accept-Encoding": "gzip"})
+    assert packed.headers["content-encoding"] == "gzip" and packed.text == plain.text
+    assert packed.headers["etag"] == plain.headers["etag"][:-1] + '-gzip"'
+    assert "content-encoding" not in plain.headers
+    again = client.get("/v1/scores?format=csv", headers={
+        "Accept-Encoding": "gzip", "If-None-Match": packed.headers["etag"]})
+    assert again.status_code == 304
+
+
+def test_static_assets_are_gzipped_and_revalidated(client: Any) -> None:
+    js = client.get("/graphql/assets/graphiql.min.js", headers={"Accept-Encoding": "gzip"})
+    assert js.status_code == 200 and js.headers["content-encoding"] == "gzip"
+    assert int(js.headers["content-length"]) < len(js.content) / 3
+    again = client.get("/graphql/assets/graphiql.min.js",
+                       headers={"If-None-Match": js.headers["etag"]})
+    assert again.status_code == 304
+    for hidden in ("README.md", "LICENSE.react", "index.html", "..%2F..%2Fapp.py"):
+        assert client.get(f"/graphql/assets/{hidden}").status_code == 404
+
+
+def test_unacceptable_formats_are_406(client: Any) -> None:
+    response = client.get("/v1/metrics", headers={"Accept": "application/xml"})
+    assert response.status_code == 406
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "text/csv" in response.json()["detail"]
+    assert client.get("/v1/metrics", headers={"Accept": "text/csv"}).headers[
+        "content-type"] == "text/csv; charset=utf-8"

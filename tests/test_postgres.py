@@ -9,6 +9,8 @@ from sqlmodel import SQLModel
 from seed.build import DEFAULT_DATA, load
 from seed.rows import SeedInvalid
 
+pytestmark = pytest.mark.postgres
+
 
 def dump(url: str) -> dict[str, list[tuple]]:
     engine = create_engine(url)
@@ -108,3 +110,23 @@ def test_rest_answers_the_same_on_postgres(seeded_postgres: str, client) -> None
 
         with pg_app.state.api.db.connect() as conn, pytest.raises(DBAPIError):
             conn.execute(text("DELETE FROM score"))
+
+
+def test_graphql_answers_the_same_on_postgres(seeded_postgres: str, sqlite_url: str) -> None:
+    """The driver-level batch reads bind parameters in psycopg's style as well."""
+    from api.graphql.http import execute
+    from tests.conftest import make_app
+
+    query = """{ ranking(year: 2022, first: 10) { entries { edges { node { rank entity {
+      code predecessors { code } successors { code } series(years: "2020:2024") { year value
+      sources { id tier } } } } } } } source(id: "dti-gov-vn-xep-hang-2022") { figureCount } }"""
+    answers = []
+    for url in (seeded_postgres, sqlite_url):
+        state = make_app(url).state.api
+        try:
+            result = execute(state, state.extras["graphql"], query, None, None)
+        finally:
+            state.db.engine.dispose()
+        assert result.errors is None, result.errors
+        answers.append(result.data)
+    assert answers[0] == answers[1] and answers[0]["ranking"]["entries"]["edges"]

@@ -13,8 +13,10 @@ from api.app import create_app
 from api.settings import Settings
 from seed.build import DEFAULT_DATA, load
 
-# schemathesis parametrizes at collection time, so the app is built here, not in a fixture.
-_DB = Path(tempfile.mkdtemp(prefix="dti-schemathesis-")) / "dti.sqlite"
+# schemathesis parametrizes at collection time, so the app is built here, not in a fixture;
+# the folder goes when the interpreter exits.
+_TMP = tempfile.TemporaryDirectory(prefix="dti-schemathesis-")
+_DB = Path(_TMP.name) / "dti.sqlite"
 load(DEFAULT_DATA, f"sqlite:///{_DB}")
 APP = create_app(Settings(database_url=f"sqlite:///{_DB}"))
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP)

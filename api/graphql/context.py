@@ -18,6 +18,7 @@ from strawberry.types import Info
 
 from api.errors import ApiError
 from api.services.context import QueryContext
+from api.services.params import Filter
 
 T = TypeVar("T")
 Row = dict[str, Any]
@@ -44,6 +45,7 @@ class GraphQLContext:
                  deadline_seconds: float) -> None:
         self._open, self._stack = open_query, ExitStack()
         self._query: QueryContext | None = None
+        self._parsed: dict[tuple[Any, str], Any] = {}
         self.dataset = dataset  # api.db.Database: version, built_at, synthetic
         self.deadline = time.monotonic() + deadline_seconds
         self.seconds = deadline_seconds
@@ -54,6 +56,16 @@ class GraphQLContext:
         if self._query is None:
             self._query = self._stack.enter_context(self._open())
         return self._query
+
+    def parsed(self, parser: type[Filter], raw: dict[str, Any]) -> Any:
+        """`parser.parse(raw)`, remembered for the request (nested fields repeat theirs)."""
+        key = (parser, repr(sorted(raw.items())))
+        if key not in self._parsed:
+            try:
+                self._parsed[key] = parser.parse(raw)
+            except ApiError as error:
+                raise to_graphql_error(error) from None
+        return self._parsed[key]
 
     def close(self) -> None:
         self._stack.close()

@@ -24,7 +24,8 @@ Row = Any  # a read model (dict); typed loosely because strawberry passes it as 
 
 
 def _args(info: Info, parser: type[Filter], raw: dict[str, Any]) -> Any:
-    return context(info).call(lambda _: parser.parse(raw))
+    """Arguments parsed once per request, however many rows ask with them."""
+    return context(info).parsed(parser, raw)
 
 
 @strawberry.type

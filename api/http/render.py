@@ -22,18 +22,23 @@ def localise(item: Any, lang: str) -> Any:
     """Add `name` (and `entity_name`) in `lang` next to every vi/en pair, recursively.
 
     In place: services build fresh read models for every call, and this runs on them
-    once, just before rendering.
+    once, just before rendering. The rows of one list are read models of one shape, so
+    the first row says which pairs to fill and which keys may hold nested rows.
     """
-    kind = type(item)
-    if kind is list:
-        for element in item:
-            localise(element, lang)
-    elif kind is dict:
-        for vi, en, name in NAME_PAIRS:
-            if vi in item and en in item:
-                item[name] = item[vi] if lang == "vi" else item[en]
-        for value in item.values():
-            if type(value) is list or type(value) is dict:
+    rows = item if type(item) is list else [item] if type(item) is dict else None
+    if not rows or type(rows[0]) is not dict:
+        return item
+    first = rows[0]
+    index = 0 if lang == "vi" else 1
+    pairs = [(name, (vi, en)[index]) for vi, en, name in NAME_PAIRS
+             if vi in first and en in first]
+    nested = [k for k, v in first.items() if type(v) is list or type(v) is dict]
+    for row in rows:
+        for name, source in pairs:
+            row[name] = row[source]
+        for key in nested:
+            value = row.get(key)
+            if value and (type(value) is dict or type(value[0]) is dict):
                 localise(value, lang)
     return item
 

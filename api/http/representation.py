@@ -31,15 +31,23 @@ def caching_headers(etag: str, max_age: int) -> Headers:
             (b"vary", VARY.encode())]
 
 
-def etag_matches(if_none_match: str, etag: str) -> bool:
-    """If-None-Match against one ETag, with the weak comparison RFC 9110 asks for."""
+def matched_etag(if_none_match: str, etag: str) -> str | None:
+    """The form of `etag` (identity or gzip) that If-None-Match names, compared weakly as
+    RFC 9110 asks; `etag` itself for `*`; None when it names neither."""
     if not if_none_match:
-        return False
+        return None
     if if_none_match.strip() == "*":
-        return True
-    base = etag.removeprefix("W/")
-    return any(tag.strip().removeprefix("W/") in (base, gzip_etag(base))
-               for tag in if_none_match.split(",")[:64])
+        return etag
+    coded = gzip_etag(etag)
+    for tag in if_none_match.split(",")[:64]:
+        tag = tag.strip().removeprefix("W/")
+        if tag in (etag, coded):
+            return tag
+    return None
+
+
+def etag_matches(if_none_match: str, etag: str) -> bool:
+    return matched_etag(if_none_match, etag) is not None
 
 
 @dataclass(frozen=True)
@@ -51,7 +59,7 @@ class Rendered:
     etag: str
     plain_headers: Headers
     gzip_headers: Headers | None
-    not_modified: Headers
+    max_age: int
 
     @classmethod
     def build(cls, body: bytes, etag: str, media_type: str, max_age: int,
@@ -69,8 +77,7 @@ class Rendered:
             return [*out, (b"content-length", str(len(content)).encode())]
 
         return cls(body, packed, etag, headers(etag, body, False),
-                   headers(gzip_etag(etag), packed, True) if packed else None,
-                   caching_headers(etag, max_age))
+                   headers(gzip_etag(etag), packed, True) if packed else None, max_age)
 
     @property
     def size(self) -> int:
@@ -85,10 +92,11 @@ async def _send(send: Send, status: int, headers: Headers, body: bytes) -> None:
 async def send_rendered(rendered: Rendered, scope: Scope, send: Send) -> None:
     """Answer one request (GET, HEAD or a cacheable POST) with `rendered`."""
     inm = header(scope, b"if-none-match") if scope["method"] != "POST" else ""
-    if inm and etag_matches(inm, rendered.etag):
-        await _send(send, 304, rendered.not_modified, b"")
-        return
     use_gzip = rendered.gzipped is not None and accepts_gzip(header(scope, b"accept-encoding"))
+    if inm and etag_matches(inm, rendered.etag):  # the ETag a 200 would carry now
+        tag = gzip_etag(rendered.etag) if use_gzip else rendered.etag
+        await _send(send, 304, caching_headers(tag, rendered.max_age), b"")
+        return
     headers = rendered.gzip_headers if use_gzip else rendered.plain_headers
     body = rendered.gzipped if use_gzip else rendered.body
     await _send(send, 200, headers or [], b"" if scope["method"] == "HEAD" else body or b"")
@@ -113,12 +121,13 @@ class NotModified:
 
 
 def not_modified(scope: Scope, etag: str, max_age: int) -> NotModified | None:
-    """A 304 answered before any work when If-None-Match names this request's ETag.
-
-    `*` is left to `send_rendered`: it may only match once the resource is known to exist.
+    """A 304 answered before any work when If-None-Match names this request's ETag (in
+    the form the client holds). `*` is left to the caller: it may only match once the
+    resource is known to exist.
     """
     inm = header(scope, b"if-none-match")
-    if not inm or inm.strip() == "*" or not etag_matches(inm, etag):
+    if not inm or inm.strip() == "*":
         return None
-    return NotModified(etag, max_age)
+    tag = matched_etag(inm, etag)
+    return NotModified(tag, max_age) if tag else None
 

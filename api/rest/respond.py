@@ -12,9 +12,9 @@ from starlette.types import ASGIApp
 
 from api.errors import ApiError
 from api.http.keys import canonical_query, header
-from api.http.negotiate import MEDIA, choose, language_of
+from api.http.negotiate import MEDIA, accepts_gzip, choose, language_of
 from api.http.render import csv_fields, csv_lines, csv_text, dumps, localise, ndjson_lines
-from api.http.representation import NotModified, etag_matches, not_modified
+from api.http.representation import NotModified, etag_matches, gzip_etag, not_modified
 from api.http.state import AppState, app_state
 from api.http.streams import StreamResponse
 from api.rest.params import FORMATS, parse_query
@@ -135,7 +135,8 @@ async def _stream(request: Request, state: AppState, endpoint: Endpoint,
     await state.run(_call, endpoint, params, path_params, PageRequest(1, params.get("cursor")))
     max_age = state.settings.cache_max_age
     if etag_matches(header(request.scope, b"if-none-match"), etag):  # `*`: it exists
-        return NotModified(etag, max_age)
+        coded = accepts_gzip(header(request.scope, b"accept-encoding"))
+        return NotModified(gzip_etag(etag) if coded else etag, max_age)
     bom = params.get("bom", False)
     if fmt == "csv" and endpoint.export and "cursor" not in params:
         chunks = csv_text(exported(state, endpoint.export, params, lang),

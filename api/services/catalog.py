@@ -7,10 +7,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, cast
 
-from sqlalchemy import ColumnElement, Connection, Table, and_, select
+from sqlalchemy import ColumnElement, Connection, Table, and_, bindparam, select
 
 from api.errors import not_found
 from api.services.context import QueryContext
+from api.services.driver import fetch_rows
 from api.services.paging import Page, PageRequest, SortKey, paginate, paginate_list
 from api.services.params import (
     TEXT_SCHEMA,
@@ -165,23 +166,23 @@ class EntityFilter(Filter):
     FIELDS: ClassVar[dict[str, str]] = {"kind": "kinds"}
 
 
-def _cohorts_of(conn: Connection, codes: list[str]) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = defaultdict(list)
-    for r in conn.execute(select(MEMBER.c.entity_code, MEMBER.c.cohort)
-                          .where(MEMBER.c.entity_code.in_(codes))
-                          .order_by(MEMBER.c.cohort)):
-        out[r.entity_code].append(r.cohort)
-    return out
+ENTITY_KEYS = ("code", "kind", "level", "name_vi", "name_en", "region", "valid_from",
+               "valid_to", "has_public_services", "admin_centre", "group_2020", "source_id",
+               "note")
+ENTITY_COLUMNS = [E[k] for k in ENTITY_KEYS] + [E.cohorts]
 
 
-def _entity(r: Mapping[Any, Any], cohorts: list[str]) -> pub.Entity:
-    keys = ("code", "kind", "level", "name_vi", "name_en", "region", "valid_from", "valid_to",
-            "has_public_services", "admin_centre", "group_2020", "source_id", "note")
-    return {**{k: r[k] for k in keys}, "cohorts": cohorts}  # type: ignore[typeddict-item]
+_ENTITIES_BY_CODE = select(*ENTITY_COLUMNS).where(E.code.in_(bindparam("keys", expanding=True)))
+
+
+def _entity(r: Any) -> pub.Entity:
+    out = dict(zip(ENTITY_KEYS, r, strict=False))
+    out["cohorts"] = r[-1].split(";") if r[-1] else []
+    return out  # type: ignore[return-value]
 
 
 def list_entities(ctx: QueryContext, f: EntityFilter, page: PageRequest) -> Page[pub.Entity]:
-    stmt = select(ENTITY)
+    stmt = select(*ENTITY_COLUMNS)
     if f.kinds:
         stmt = stmt.where(E.kind.in_(f.kinds))
     if f.region:
@@ -191,16 +192,15 @@ def list_entities(ctx: QueryContext, f: EntityFilter, page: PageRequest) -> Page
                                      .where(MEMBER.c.cohort == f.cohort)))
     if f.q:
         stmt = stmt.where(E.search_key.contains(fold(f.q).strip(), autoescape=True))
-    raw = paginate(ctx, f"entities|{f}", stmt, [SortKey(E.code)], page, dict)
-    cohorts = _cohorts_of(ctx.conn, [r["code"] for r in raw.items])
-    return raw.with_items([_entity(r, cohorts[r["code"]]) for r in raw.items])
+    return paginate(ctx, f"entities|{f}", stmt, [SortKey(E.code)], page,
+                    lambda r: _entity(tuple(r.values())[:len(ENTITY_COLUMNS)]))
 
 
 def get_entity(ctx: QueryContext, code: str) -> pub.Entity:
-    row = ctx.conn.execute(select(ENTITY).where(E.code == code)).first()
+    row = ctx.conn.execute(select(*ENTITY_COLUMNS).where(E.code == code)).first()
     if row is None:
         raise not_found(f"no entity with code {code!r}")
-    item = _entity(row._mapping, _cohorts_of(ctx.conn, [code])[code])
+    item = _entity(row)
 
     def refs(own: Any, other: Any) -> list[pub.EntityRef]:
         rows = ctx.conn.execute(select(E.code, E.name_vi, E.name_en)
@@ -220,9 +220,7 @@ def list_metrics(ctx: QueryContext, page: PageRequest) -> Page[pub.Metric]:
 
 
 def entities_by_code(conn: Connection, codes: list[str]) -> dict[str, pub.Entity]:
-    rows = conn.execute(select(ENTITY).where(E.code.in_(codes))).all()
-    cohorts = _cohorts_of(conn, codes)
-    return {r.code: _entity(r._mapping, cohorts[r.code]) for r in rows}
+    return {r[0]: _entity(r) for r in fetch_rows(conn, _ENTITIES_BY_CODE, keys=codes)}
 
 
 def merger_links(conn: Connection, codes: list[str]

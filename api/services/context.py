@@ -49,6 +49,9 @@ class Years:
                 values.append(_year(part))
         return cls(tuple(sorted(set(values))), tuple(sorted(set(ranges))))
 
+    def includes(self, year: int) -> bool:
+        return year in self.values or any(lo <= year <= hi for lo, hi in self.ranges)
+
     def clause(self, column: ColumnElement[int]) -> ColumnElement[bool]:
         parts: list[ColumnElement[bool]] = []
         if self.values:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
-from typing import Any
+from collections.abc import Iterator
 
 from sqlalchemy import Connection, select
 
+from api.services.driver import cursor_batches
 from api.services.paging import order_by
 from api.services.scores import (
     COHORT,
@@ -20,7 +20,6 @@ from api.services.scores import (
 )
 
 S, E = SCORE.c, ENTITY.c
-BATCH = 5000
 _NEEDS_QUOTES = re.compile(r'[,"\r\n]').search
 
 
@@ -31,31 +30,6 @@ def _quote(text: str | None) -> str:
     if _NEEDS_QUOTES(text):
         return '"' + text.replace('"', '""') + '"'
     return text
-
-
-def _raw_batches(conn: Connection, stmt: Any) -> Iterator[Sequence[Any]]:
-    """Rows straight from the driver's cursor (server-side on PostgreSQL), in batches."""
-    compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
-    params: Any = compiled.params
-    if compiled.positiontup is not None:  # qmark/format drivers take a sequence
-        params = [compiled.params[name] for name in compiled.positiontup]
-    raw = conn.connection.dbapi_connection
-    assert raw is not None
-    # Each batch gets the full statement time limit (see api.db.EXTEND), so a long export
-    # is bounded per batch, not as a whole.
-    extend = conn.connection.info.get("dti_extend_deadline", lambda: None)
-    cursor = raw.cursor(**({"name": "dti_export"} if conn.dialect.name == "postgresql" else {}))
-    try:
-        extend()
-        cursor.execute(str(compiled), params)
-        while True:
-            extend()
-            batch = cursor.fetchmany(BATCH)
-            if not batch:
-                break
-            yield batch
-    finally:
-        cursor.close()
 
 
 def score_lines(conn: Connection, f: ScoreFilter, sort: tuple[str, ...],
@@ -88,7 +62,7 @@ def score_lines(conn: Connection, f: ScoreFilter, sort: tuple[str, ...],
                 notes[note] = cell
         return cell
 
-    for batch in _raw_batches(conn, stmt):
+    for batch in cursor_batches(conn, stmt, server_side=True):
         yield "".join([
             f"{id_},{year},{code},{names[code]},{indicator},{cohort},{sizes[cohort]},"
             f"{'' if value is None else value},{'' if text is None else text},"

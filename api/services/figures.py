@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar, cast
 
-from sqlalchemy import ColumnElement, Table, and_, case, func, select
+from sqlalchemy import ColumnElement, Table, and_, bindparam, case, func, select
 
 from api.errors import not_found
 from api.services.context import DATE_FROM, DATE_TO, YEARS, QueryContext, Years
+from api.services.driver import fetch_rows
 from api.services.paging import Page, PageRequest, SortKey, paginate, paginate_list
 from api.services.params import Filter, Param, codes_param, enum, enums, flag
 from api.services.scores import CLAIM, COHORT, SCORE, SOURCE, claims_for, split_claims
@@ -139,18 +140,18 @@ def coverage(ctx: QueryContext, f: CoverageFilter, page: PageRequest) -> Page[pu
                          lambda r: [r["year"], r["cohort"], r["indicator"]], page)
 
 
+SOURCE_KEYS = ("id", "url", "title", "publisher", "published_date", "language", "tier",
+               "figure_count")
+
+
 def _source(r: Any) -> pub.Source:
-    keys = ("id", "url", "title", "publisher", "published_date", "language", "tier")
-    return {**{k: r[k] for k in keys},  # type: ignore[typeddict-item]
-            "figure_count": r["figure_count"] + r["statistic_count"]}
+    """From a row mapping (paged lists) or a plain row in SOURCE_KEYS order."""
+    values = r.values() if hasattr(r, "values") else r
+    return dict(zip(SOURCE_KEYS, values, strict=False))  # type: ignore[return-value]
 
 
 def _source_select() -> Any:
-    figures = (select(func.count()).where(C.source_id == SRC.id).correlate(SOURCE)
-               .scalar_subquery())
-    stats = (select(func.count()).where(ST.source_id == SRC.id).correlate(SOURCE)
-             .scalar_subquery())
-    return select(SOURCE, figures.label("figure_count"), stats.label("statistic_count"))
+    return select(*(SRC[k] for k in SOURCE_KEYS))
 
 
 def list_sources(ctx: QueryContext, f: SourceFilter, page: PageRequest) -> Page[pub.Source]:
@@ -197,6 +198,8 @@ def statistics_for(conn: Any, codes: list[str]) -> dict[str, list[pub.Statistic]
     return out
 
 
+_SOURCES_BY_ID = _source_select().where(SRC.id.in_(bindparam("keys", expanding=True)))
+
+
 def sources_by_id(conn: Any, ids: list[str]) -> dict[str, pub.Source]:
-    return {r.id: _source(r._mapping) for r in conn.execute(
-        _source_select().where(SRC.id.in_(ids)))}
+    return {r[0]: _source(r) for r in fetch_rows(conn, _SOURCES_BY_ID, keys=ids)}

@@ -20,8 +20,9 @@ CODE = re.compile(r"[A-Za-z0-9_.|-]{1,64}")
 CODE_SCHEMA = {"type": "string", "pattern": r"^[A-Za-z0-9_.|-]{1,64}$"}
 CODES_SCHEMA = {"type": "string",
                 "pattern": r"^[A-Za-z0-9_.|-]{1,64}(,[A-Za-z0-9_.|-]{1,64}){0,49}$"}
+_TEXT = r"[^\u0000-\u001f\u007f]"  # no control characters
 TEXT_SCHEMA = {"type": "string", "minLength": 1, "maxLength": 100,
-               "pattern": r"^[^\u0000-\u001f\u007f]*\S[^\u0000-\u001f\u007f]*$"}
+               "pattern": rf"^{_TEXT}*[^\s\u0000-\u001f\u007f]{_TEXT}*$"}
 BOOL_SCHEMA = {"type": "boolean"}
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, bindparam, select
 
 from api.errors import invalid, not_found
 from api.services.context import QueryContext, one_year
-from api.services.paging import Page, PageRequest, SortKey, paginate
+from api.services.paging import Page, PageRequest
 from api.services.params import Filter, Param, code_param, enum
 from api.services.scores import COHORT, DEFAULT_INDICATOR
 from api.services.vocab import COHORTS
@@ -38,15 +38,33 @@ class RankingRequest(Filter):
         "cohort": enum(COHORTS, "Cohort (default provinces-63 to 2024, provinces-34 from 2025)")}
 
 
-def _entry(r: Any) -> pub.RankingEntry:
-    return {"year": r["year"], "indicator": r["indicator_code"], "cohort": r["cohort"],
-            "rank": r["rank"], "entity_code": r["entity_code"],
-            "entity_name_vi": r["entity_name_vi"], "entity_name_en": r["entity_name_en"],
-            "value": r["value"], "value_text": r["value_text"],
-            "previous_rank": r["previous_rank"], "rank_change": r["rank_change"],
-            "previous_value": r["previous_value"], "value_change": r["value_change"],
-            "has_conflict": bool(r["has_conflict"]),
-            "source_ids": r["source_ids"].split(";") if r["source_ids"] else []}
+_KEY = (RANKING.c.year == bindparam("year"), RANKING.c.cohort == bindparam("cohort"),
+        RANKING.c.indicator_code == bindparam("indicator"))
+_META = select(RANKING.c.cohort_size, RANKING.c.members_listed, RANKING.c.ranked,
+               RANKING.c.with_value, RANKING.c.complete, RANKING.c.previous_available
+               ).where(*_KEY)
+ENTRY_COLUMNS = ("year", "indicator_code", "cohort", "rank", "entity_code", "entity_name_vi",
+                 "entity_name_en", "value", "value_text", "previous_rank", "rank_change",
+                 "previous_value", "value_change", "has_conflict", "source_ids", "position")
+# Built once with bind parameters: a request only binds values (the ranking is the
+# API's most asked-for page, and building the statement cost more than running it).
+_ENTRIES = (select(*(ENTRY.c[c] for c in ENTRY_COLUMNS))
+            .where(ENTRY.c.year == bindparam("year"), ENTRY.c.cohort == bindparam("cohort"),
+                   ENTRY.c.indicator_code == bindparam("indicator"),
+                   ENTRY.c.position > bindparam("after"))
+            .order_by(ENTRY.c.position).limit(bindparam("limit")))
+_COHORT = select(COHORT.c.code).where(COHORT.c.code == bindparam("cohort"))
+
+
+def _entry(row: Any) -> pub.RankingEntry:
+    (year, indicator, cohort, rank, code, vi, en, value, text, previous_rank, rank_change,
+     previous_value, value_change, conflict, sources, _) = row
+    return {"year": year, "indicator": indicator, "cohort": cohort, "rank": rank,
+            "entity_code": code, "entity_name_vi": vi, "entity_name_en": en,
+            "value": value, "value_text": text, "previous_rank": previous_rank,
+            "rank_change": rank_change, "previous_value": previous_value,
+            "value_change": value_change, "has_conflict": bool(conflict),
+            "source_ids": sources.split(";") if sources else []}
 
 
 def ranking(ctx: QueryContext, request: RankingRequest,
@@ -54,19 +72,28 @@ def ranking(ctx: QueryContext, request: RankingRequest,
     """The ranking derived at load time (seed/rankings.py), paged by position."""
     year, indicator = request.year, request.indicator
     cohort = request.cohort or default_cohort(year)
-    meta = ctx.conn.execute(select(RANKING).where(
-        RANKING.c.year == year, RANKING.c.cohort == cohort,
-        RANKING.c.indicator_code == indicator)).first()
+    key = {"year": year, "cohort": cohort, "indicator": indicator}
+    meta = ctx.conn.execute(_META, key).first()
     if meta is None:
-        if ctx.conn.execute(select(COHORT.c.code).where(COHORT.c.code == cohort)).first() is None:
+        if ctx.conn.execute(_COHORT, key).first() is None:
             raise invalid("cohort", f"unknown cohort {cohort!r}")
         raise not_found(f"no published {indicator} figures for cohort {cohort} in {year}")
-    stmt = select(ENTRY).where(ENTRY.c.year == year, ENTRY.c.cohort == cohort,
-                               ENTRY.c.indicator_code == indicator)
-    entries = paginate(ctx, f"rankings|{year}|{indicator}|{cohort}", stmt,
-                       [SortKey(ENTRY.c.position)], page, _entry)
+    size, listed, ranked, with_value, complete, previous = meta
+    scope = f"rankings|{year}|{indicator}|{cohort}"
+    after = 0
+    if page.cursor:
+        found = ctx.codec.decode(scope, page.cursor)
+        if len(found) != 1 or type(found[0]) is not int:
+            raise invalid("cursor", "the cursor does not fit this collection")
+        after = found[0]
+    rows = ctx.conn.execute(_ENTRIES, {**key, "after": after, "limit": page.limit + 1}).all()
+    more = len(rows) > page.limit
+    rows = rows[:page.limit]
+    cursors = [ctx.codec.encode(scope, [r[-1]]) for r in rows] if page.edge_cursors else None
+    entries = Page([_entry(r) for r in rows], listed,
+                   ctx.codec.encode(scope, [rows[-1][-1]]) if more else None, cursors)
     return entries, {
-        "total": entries.total, "year": year, "indicator": indicator, "cohort": cohort,
-        "cohort_size": meta.cohort_size, "members_listed": meta.members_listed,
-        "ranked": meta.ranked, "with_value": meta.with_value, "complete": meta.complete,
-        "previous_year": year - 1, "previous_available": meta.previous_available}
+        "total": listed, "year": year, "indicator": indicator, "cohort": cohort,
+        "cohort_size": size, "members_listed": listed, "ranked": ranked,
+        "with_value": with_value, "complete": bool(complete), "previous_year": year - 1,
+        "previous_available": bool(previous)}

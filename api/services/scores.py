@@ -7,10 +7,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from sqlalchemy import ColumnElement, Connection, Table, and_, select, true
+from sqlalchemy import ColumnElement, Connection, Table, and_, bindparam, select, true
 
 from api.errors import not_found
 from api.services.context import YEARS, QueryContext, Years
+from api.services.driver import fetch_rows
 from api.services.paging import Page, PageRequest, SortKey, paginate
 from api.services.params import Filter, Param, codes_param, enums, flag, items
 from api.services.vocab import COHORTS, KINDS
@@ -105,8 +106,8 @@ def score_where(f: ScoreFilter) -> ColumnElement[bool]:
 
 def score_select(f: ScoreFilter) -> Any:
     return (select(S.id, S.year, S.entity_code, S.indicator_code, S.cohort, S.value,
-                   S.value_text, S.rank, S.note, S.has_conflict, E.name_vi, E.name_en, E.kind,
-                   COHORT.c.size)
+                   S.value_text, S.rank, S.note, S.has_conflict, S.source_ids, E.name_vi,
+                   E.name_en, E.kind, COHORT.c.size)
             .join(ENTITY, E.code == S.entity_code).join(COHORT, COHORT.c.code == S.cohort)
             .where(score_where(f)))
 
@@ -163,11 +164,12 @@ def entity_exists(conn: Connection, code: str) -> None:
         raise not_found(f"no entity with code {code!r}")
 
 
-def _point(r: Mapping[Any, Any], claims: list[tuple[bool, pub.Claim]]) -> pub.SeriesPoint:
+def _point(r: Mapping[Any, Any]) -> pub.SeriesPoint:
+    """A series point; its sources are the agreeing claims, summarised on the score row."""
     return {"year": r["year"], "indicator": r["indicator_code"], "cohort": r["cohort"],
             "value": r["value"], "value_text": r["value_text"], "rank": r["rank"],
             "cohort_size": r["size"], "has_conflict": bool(r["has_conflict"]),
-            "source_ids": [c["source_id"] for ok, c in claims if ok]}
+            "source_ids": r["source_ids"].split(";") if r["source_ids"] else []}
 
 
 SERIES_ORDER = (S.indicator_code, S.year, S.cohort, S.id)
@@ -181,25 +183,35 @@ def entity_series(ctx: QueryContext, code: str, series: SeriesFilter,
                     indicators=series.indicators or (DEFAULT_INDICATOR,))
     keys = [SortKey(c) for c in SERIES_ORDER]
     scope = f"series|{code}|{f}"
-    raw = paginate(ctx, scope, score_select(f), keys, page, dict)
-    claims = claims_for(ctx.conn, "score", [r["id"] for r in raw.items])
-    return raw.with_items([_point(r, claims[r["id"]]) for r in raw.items])
+    return paginate(ctx, scope, score_select(f), keys, page, _point)
 
 
 def _rows(conn: Connection, f: ScoreFilter, *order: Any) -> list[Mapping[Any, Any]]:
     return [r._mapping for r in conn.execute(score_select(f).order_by(*order))]
 
 
+_SERIES = (select(S.entity_code, S.year, S.indicator_code, S.cohort, S.value, S.value_text,
+                  S.rank, COHORT.c.size, S.has_conflict, S.source_ids)
+           .join(COHORT, COHORT.c.code == S.cohort)
+           .where(S.entity_code.in_(bindparam("keys", expanding=True)),
+                  S.indicator_code.in_(bindparam("indicators", expanding=True)))
+           .order_by(S.entity_code, *SERIES_ORDER))
+
+
 def series_for(conn: Connection, codes: list[str],
                series: SeriesFilter) -> dict[str, list[pub.SeriesPoint]]:
-    """The series of many entities in two queries (for batched GraphQL fields)."""
-    rows = _rows(conn, ScoreFilter(years=series.years, entities=tuple(codes),
-                                   indicators=series.indicators or (DEFAULT_INDICATOR,)),
-                 *SERIES_ORDER)
-    claims = claims_for(conn, "score", [r["id"] for r in rows])
+    """The series of many entities in one query (for batched GraphQL fields)."""
+    rows = fetch_rows(conn, _SERIES, keys=codes,
+                      indicators=series.indicators or (DEFAULT_INDICATOR,))
+    years = series.years
     out: dict[str, list[pub.SeriesPoint]] = defaultdict(list)
-    for r in rows:
-        out[r["entity_code"]].append(_point(r, claims[r["id"]]))
+    for code, year, indicator, cohort, value, text, rank, size, conflict, sources in rows:
+        if years is not None and not years.includes(year):
+            continue
+        out[code].append({"year": year, "indicator": indicator, "cohort": cohort,
+                          "value": value, "value_text": text, "rank": rank,
+                          "cohort_size": size, "has_conflict": bool(conflict),
+                          "source_ids": sources.split(";") if sources else []})
     return out
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
@@ -13,9 +14,8 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp
-from swagger_ui_bundle import swagger_ui_path
 
-from api.app_meta import ATTRIBUTION, LICENCE_CODE
+from api.app_meta import ATTRIBUTION, DATA_DOCUMENTS, LICENCE_CODE
 from api.db import Database
 from api.errors import ApiError
 from api.graphql import http as graphql_http
@@ -23,25 +23,26 @@ from api.graphql.build import build_schema
 from api.http.assets import Assets, rendered_bytes
 from api.http.cache import ResponseCache, ResponseCacheMiddleware
 from api.http.cors import Cors
-from api.http.negotiate import MEDIA
+from api.http.negotiate import MEDIA, choose
 from api.http.render import ProblemResponse, dumps
 from api.http.representation import RenderedResponse, not_modified
 from api.http.state import AppState, app_state
 from api.http.streams import Streams
+from api.pages import home
+from api.pages.docs import PAGE as DOCS_PAGE
+from api.pages.docs import docs_assets
 from api.rest.openapi import render as render_openapi
 from api.rest.params import parse_query
 from api.rest.respond import Endpoint, respond
 from api.rest.routes import ENDPOINTS
+from api.services import catalog
 from api.services.paging import CursorCodec
 from api.settings import Settings
 
 log = logging.getLogger("dti.api")
 LICENCE = {"code": LICENCE_CODE, "data": ATTRIBUTION}
-DOCS_HTML = b"""<!doctype html><html lang="en"><head><meta charset="utf-8">
-<title>DTI Open Data API</title><link rel="stylesheet" href="/docs/assets/swagger-ui.css">
-</head><body><div id="ui"></div><script src="/docs/assets/swagger-ui-bundle.js"></script>
-<script src="/docs/assets/init.js"></script></body></html>"""
-DOCS_INIT = b"SwaggerUIBundle({url: '/openapi.json', dom_id: '#ui'});"
+PAGES = Path(__file__).resolve().parent / "pages" / "static"
+SEED_DATA = Path(__file__).resolve().parents[1] / "seed" / "data"
 Handler = Callable[[Request], Coroutine[Any, Any, ASGIApp]]
 
 
@@ -60,14 +61,38 @@ def _json(request: Request, document: Any) -> ASGIApp:
     return early or state.respond(request.scope, dumps(document), MEDIA["json"])
 
 
-async def index(request: Request) -> ASGIApp:
+def _index_document(request: Request) -> dict[str, Any]:
     db = app_state(request).db
     links = {e.operation_id: e.path for e in ENDPOINTS}
-    return _json(request, {
-        "data": {"dataset_version": db.version, "built_at": db.built_at,
-                 "synthetic": db.synthetic, "licence": LICENCE, "collections": links},
-        "links": {"self": "/v1", "openapi": "/openapi.json", "docs": "/docs",
-                  "graphql": "/graphql"}})
+    return {"data": {"dataset_version": db.version, "built_at": db.built_at,
+                     "synthetic": db.synthetic, "licence": LICENCE, "collections": links},
+            "links": {"self": "/v1", "openapi": "/openapi.json", "docs": "/docs",
+                      "graphql": "/graphql"}}
+
+
+async def index(request: Request) -> ASGIApp:
+    return _json(request, _index_document(request))
+
+
+async def landing(request: Request) -> ASGIApp:
+    """HTML for browsers that ask for it; the /v1 index for every other client."""
+    fmt = choose(request.headers.get("accept", ""), ("json", "html"))
+    if fmt is None:
+        raise ApiError(406, "this resource is available as application/json, text/html")
+    if fmt == "json":
+        return _json(request, _index_document(request))
+    state = app_state(request)
+    parse_query(request.query_params, {}, paged=False, collection=False)
+    early = not_modified(request.scope, state.etag(request.scope), state.settings.cache_max_age)
+    if early:
+        return early
+    coverage = await state.run(home.coverage_rows)
+    body = home.render(state.db.version, state.db.built_at, coverage)
+    return state.respond(request.scope, body, MEDIA["html"])
+
+
+def data_documents(max_age: int) -> Assets:
+    return Assets({name: SEED_DATA / name for name in DATA_DOCUMENTS}, max_age)
 
 
 async def version(request: Request) -> ASGIApp:
@@ -123,9 +148,11 @@ HANDLERS: dict[Any, Any] = {ApiError: on_api_error, HTTPException: on_http_error
                             Exception: on_unexpected}
 
 
-def routes(docs: Assets, graphql_assets: Assets, openapi: bytes) -> list[BaseRoute]:
-    openapi_page = rendered_bytes(openapi, MEDIA["json"], 3600)
-    docs_page = rendered_bytes(DOCS_HTML, MEDIA["html"], 3600)
+def routes(openapi: bytes, max_age: int) -> list[BaseRoute]:
+    openapi_page = rendered_bytes(openapi, MEDIA["json"], max_age)
+    docs_page = rendered_bytes(DOCS_PAGE, MEDIA["html"], max_age)
+    docs, documents = docs_assets(max_age), data_documents(max_age)
+    site = Assets({"site.css": PAGES / "site.css"}, max_age)
 
     async def serve_openapi(request: Request) -> ASGIApp:
         parse_query(request.query_params, {}, paged=False, collection=False)
@@ -135,7 +162,14 @@ def routes(docs: Assets, graphql_assets: Assets, openapi: bytes) -> list[BaseRou
         parse_query(request.query_params, {}, paged=False, collection=False)
         return RenderedResponse(docs_page)
 
+    async def serve_document(request: Request) -> ASGIApp:
+        parse_query(request.query_params, {}, paged=False, collection=False)
+        return await documents.endpoint(request)
+
     return [
+        Route("/", landing, methods=["GET"]),
+        Route("/assets/{name}", site.endpoint, methods=["GET"]),
+        Route("/data/{name}", serve_document, methods=["GET"]),
         Route("/v1", index, methods=["GET"]),
         *(Route(e.path, _handler(e), methods=["GET"]) for e in ENDPOINTS),
         Route("/health", health, methods=["GET"]),
@@ -145,7 +179,7 @@ def routes(docs: Assets, graphql_assets: Assets, openapi: bytes) -> list[BaseRou
         Route("/docs", serve_docs, methods=["GET"]),
         Route("/docs/assets/{name}", docs.endpoint, methods=["GET"]),
         Route("/graphql", graphql_http.graphql_endpoint, methods=["GET", "POST"]),
-        Route("/graphql/assets/{name}", graphql_assets.endpoint, methods=["GET"]),
+        Route("/graphql/assets/{name}", graphql_http.assets(max_age).endpoint, methods=["GET"]),
     ]
 
 
@@ -161,12 +195,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         db.engine.dispose()  # close pooled connections on shutdown
 
     cache = ResponseCache(settings.cache_max_entries, settings.cache_max_bytes)
-    docs = Assets({"swagger-ui.css": swagger_ui_path / "swagger-ui.css",
-                   "swagger-ui-bundle.js": swagger_ui_path / "swagger-ui-bundle.js",
-                   "init.js": lambda: DOCS_INIT}, 3600)
     app = Starlette(
         lifespan=lifespan,
-        routes=routes(docs, graphql_http.assets(3600), render_openapi().encode()),
+        routes=routes(render_openapi().encode(), settings.cache_max_age),
         middleware=[Middleware(Cors),
                     Middleware(ResponseCacheMiddleware, cache=cache, post_paths={"/graphql"},
                                max_body=settings.graphql_max_body_bytes)],
@@ -174,7 +205,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     state = AppState(settings, db, cache, CursorCodec(secret),
                      Streams(settings.stream_limit, settings.stream_send_timeout))
-    state.extras["graphql"] = build_schema(settings)
+    with state.query() as query:
+        bounds = catalog.list_bounds(query.conn)
+    state.extras["graphql"] = build_schema(settings, bounds)
     state.extras["graphql_explorer"] = rendered_bytes(graphql_http.EXPLORER.encode(),
                                                       MEDIA["html"], 3600)
     app.state.api = state

@@ -1,5 +1,7 @@
-"""What the service says about itself, shared by REST and GraphQL."""
+"""What the service says about itself, shared by REST, GraphQL and the pages."""
 
 LICENCE_CODE = "MIT"
 ATTRIBUTION = ("Figures are attributed to the public pages listed at /v1/sources; "
                "cite DTI Open Data and the source.")
+# The dataset's own documentation, served at /data/{name} from the seed package.
+DATA_DOCUMENTS = ("README.md", "README_catalog.md", "README_merger.md")

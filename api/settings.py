@@ -45,9 +45,9 @@ class Settings:
         "doc": "Tokens a GraphQL document may have."})
     graphql_max_body_bytes: int = field(default=64 * 1024, metadata={
         "doc": "Largest GraphQL request body (or GET query string); larger is 413."})
-    graphql_max_nodes: int = field(default=20000, metadata={
-        "doc": "Nodes a GraphQL query may request: the sum over connections of the "
-               "product of `first` along the path."})
+    graphql_max_cost: int = field(default=50000, metadata={
+        "doc": "Static cost budget of a GraphQL query: every field 1, lists times their "
+               "upper bound (see README)."})
     graphql_parse_cache: int = field(default=256, metadata={
         "doc": "Parsed and validated GraphQL documents kept (each cache)."})
     graphql_deadline_seconds: float = field(default=5.0, metadata={

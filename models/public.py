@@ -156,7 +156,9 @@ class Metric(TypedDict):
 class Statistic(TypedDict):
     id: int
     entity_code: str
-    entity_name: str
+    entity_name_vi: str
+    entity_name_en: str
+    entity_name_published: str  # as the source printed it, e.g. a merged unit's long name
     metric: str
     unit: str
     as_of: str | None
@@ -213,3 +215,58 @@ class SeriesPoint(TypedDict):
     cohort_size: int
     source_ids: list[str]
     has_conflict: bool
+
+
+class CollectionMeta(TypedDict):
+    """`meta` of a collection: how many rows match, over every page."""
+
+    total: int
+
+
+class SeriesMeta(TypedDict):
+    total: int
+    entity: str
+
+
+class IndicatorMeta(TypedDict):
+    total: int
+    tree: bool
+
+
+class Licence(TypedDict):
+    code: str
+    data: str
+
+
+class IndexData(TypedDict):
+    dataset_version: str
+    built_at: str
+    synthetic: bool
+    licence: Licence
+    collections: dict[str, str]
+
+
+class IndexLinks(TypedDict):
+    self: str
+    openapi: str
+    docs: str
+    graphql: str
+
+
+class ServiceIndex(TypedDict):
+    """/v1 (and / for clients that do not ask for HTML): what is here and where."""
+
+    data: IndexData
+    links: IndexLinks
+
+
+class Health(TypedDict):
+    status: str
+    database: NotRequired[str]
+
+
+class VersionInfo(TypedDict):
+    dataset_version: str
+    built_at: str
+    synthetic: bool
+    api_version: str

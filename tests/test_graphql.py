@@ -138,27 +138,10 @@ LIMITS = {
     "aliases": ("{ " + " ".join(f"a{i}: dataset {{ version }}" for i in range(20)) + " }",
                 "aliases"),
     "tokens": ("{ " + " ".join("dataset { version }" for _ in range(600)) + " }", "token"),
-    "nodes": ("{ entities(first: 1000) { edges { node { code } } } "
-              "scores(first: 1000) { edges { node { id } } } "
-              "sources(first: 1000) { edges { node { id } } } "
-              "indicators(first: 1000) { edges { node { code } } } "
-              "metrics(first: 1000) { edges { node { code } } } "
-              "frameworks(first: 1000) { edges { node { id } } } "
-              "aggregates(first: 1000) { edges { node { id } } } "
-              "statistics(first: 1000) { edges { node { id } } } "
-              "coverage(first: 1000) { edges { node { year } } } "
-              "a: ranking(year: 2022, first: 1000) { ranked } "
-              "b: scores(first: 1000) { totalCount } "
-              "c: scores(first: 1000) { totalCount } "
-              "d: scores(first: 1000) { totalCount } "
-              "e: scores(first: 1000) { totalCount } "
-              "f: scores(first: 1000) { totalCount } "
-              "g: scores(first: 1000) { totalCount } "
-              "h: scores(first: 1000) { totalCount } "
-              "i: scores(first: 1000) { totalCount } "
-              "j: scores(first: 1000) { totalCount } "
-              "k: scores(first: 1000) { totalCount } "
-              "l: scores(first: 1000) { totalCount } }", "21000 nodes; the limit is 20000"),
+    "cost": ("{ sources(first: 1000) { edges { node { scores { sources { source { "
+             "scores { conflicts { source { scores { id } } } } } } } } } } }",
+             "the budget is 50000"),
+    "empty": ("{ }", "a selection set needs at least one field"),
 }
 
 
@@ -171,15 +154,29 @@ def test_limits_reject_with_their_own_message(client: Any, name: str) -> None:
     assert message in body["errors"][0]["message"], body["errors"][0]["message"]
 
 
-def test_nested_first_multiplies_toward_the_node_limit(app: Any) -> None:
-    query = ("{ ranking(year: 2022, first: 63) { entries { edges { node { entity { code } } } } }"
-             " entities(first: 1000) { totalCount } }")
-    assert execute(app, query).errors is None
-    from api.graphql.limits import estimate_nodes
+def test_cost_counts_every_list_with_its_real_bound(app: Any) -> None:
+    """Lists multiply what they hold by their longest length in this dataset; aliases
+    and fragments count each use; first bounds a connection by the collection's size."""
+    from graphql import parse
 
-    doc = __import__("graphql").parse(
-        "query($n: Int) { ranking(year: 2022, first: $n) { ranked } sources { totalCount } }")
-    assert estimate_nodes(app.state.api.extras["graphql"]._schema, doc, {"n": 50}, None) == 150
+    from api.graphql.cost import Cost
+    from api.services.catalog import list_bounds
+
+    schema = app.state.api.extras["graphql"]._schema
+    with app.state.api.query() as query:
+        bounds = list_bounds(query.conn)
+
+    def cost(text: str, **variables: Any) -> int:
+        document = parse(text)
+        return Cost(schema, document, bounds, variables).operation(document, None)
+
+    one = cost("{ entity(code: \"48\") { code scores { id sources { sourceId } } } }")
+    assert one == 1 + 1 + 1 + bounds["scores_per_entity"] * (1 + 1 + bounds[
+        "claims_per_figure"] * 1)
+    assert cost("{ a: entity(code: \"48\") { code } b: entity(code: \"49\") { code } }") == 4
+    assert cost("query { ...F ...F } fragment F on Query { dataset { version } }") == 4
+    page = cost("query($n: Int) { entities(first: $n) { edges { node { code } } } }", n=1000)
+    assert page == 1 + 1 + bounds["entities"] * (1 + 1)  # first=1000 > 126 entities
 
 
 def test_oversize_body_is_413(client: Any) -> None:

@@ -13,12 +13,11 @@ from strawberry.extensions import (
     MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     ValidationCache,
 )
 
 from api.graphql.context import UserInputError
-from api.graphql.limits import NodeLimit
+from api.graphql.cost import CostLimit
 from api.graphql.schema import Query, should_mask
 from api.graphql.views import CONFIG
 from api.settings import Settings
@@ -83,19 +82,20 @@ def direct_resolvers(schema: strawberry.Schema) -> int:
     return made
 
 
-def build_schema(settings: Settings) -> strawberry.Schema:
+def build_schema(settings: Settings, bounds: dict[str, int]) -> strawberry.Schema:
+    """The schema with its limits; `bounds` are the dataset's list lengths (static cost)."""
     # Factories: strawberry builds fresh extension objects per request; the parser and
     # validation caches behind ParserCache/ValidationCache are shared per maxsize. The
-    # depth and alias rules are built once: the validation cache is keyed by the rule
-    # classes, so rules made anew per request would never hit it.
-    limits = [*QueryDepthLimiter(max_depth=settings.graphql_max_depth).validation_rules,
-              *MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases).validation_rules]
+    # alias rule is built once: the validation cache is keyed by the rule classes, so
+    # rules made anew per request would never hit it. Depth is checked with the cost
+    # (strawberry's depth rule fails on an empty selection set).
+    limits = MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases).validation_rules
     schema = DtiSchema(query=Query, config=CONFIG, extensions=[
         lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
         lambda: AddValidationRules(limits),
         lambda: ParserCache(maxsize=settings.graphql_parse_cache),
         lambda: ValidationCache(maxsize=settings.graphql_parse_cache),
-        lambda: NodeLimit(max_nodes=settings.graphql_max_nodes),  # after ValidationCache
+        lambda: CostLimit(settings.graphql_max_cost, settings.graphql_max_depth, bounds),
         lambda: MaskErrors(should_mask_error=should_mask, error_message="Unexpected error."),
     ])
     direct_resolvers(schema)

@@ -49,6 +49,7 @@ class GraphQLContext:
         self.dataset = dataset  # api.db.Database: version, built_at, synthetic
         self.deadline = time.monotonic() + deadline_seconds
         self.seconds = deadline_seconds
+        self.cost = 0  # the static cost, set when the query is validated
 
     @property
     def query(self) -> QueryContext:

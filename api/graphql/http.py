@@ -12,6 +12,7 @@ from typing import Any
 
 import anyio.to_thread
 import strawberry
+from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.types import ASGIApp
 from strawberry.schema.exceptions import InvalidOperationTypeError
@@ -20,6 +21,7 @@ from strawberry.types.graphql import OperationType
 
 from api.errors import ApiError, bad_request
 from api.graphql.context import GraphQLContext
+from api.graphql.schema import should_mask
 from api.http.assets import Assets
 from api.http.keys import SCOPE_KEY, RequestInfo, request_key
 from api.http.negotiate import MEDIA, choose
@@ -108,11 +110,22 @@ def execute(state: AppState, schema: strawberry.Schema, query: str, variables: A
     """Run one operation synchronously (in a worker thread) on one connection."""
     ctx = GraphQLContext(state.query, state.db, state.settings.graphql_deadline_seconds)
     try:
-        return schema.execute_sync(query, variable_values=variables, operation_name=operation,
-                                   context_value=ctx,
-                                   allowed_operation_types={OperationType.QUERY})
+        result = schema.execute_sync(query, variable_values=variables,
+                                     operation_name=operation, context_value=ctx,
+                                     allowed_operation_types={OperationType.QUERY})
     finally:
         ctx.close()
+    if result.errors:  # strawberry leaves errors raised before execution unmasked
+        result.errors = [masked(e) for e in result.errors]
+    return result
+
+
+def masked(error: GraphQLError) -> GraphQLError:
+    """An error from our code (not the client's) as "Unexpected error." (strawberry's
+    process_errors has logged it, once)."""
+    if not should_mask(error):
+        return error
+    return GraphQLError("Unexpected error.", path=error.path)
 
 
 async def graphql_endpoint(request: Request) -> ASGIApp:

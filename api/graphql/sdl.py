@@ -11,7 +11,7 @@ SDL_PATH = PROJECT_ROOT / "openapi" / "schema.graphql"
 
 
 def render() -> str:
-    return build_schema(Settings()).as_str() + "\n"
+    return build_schema(Settings(), {}).as_str() + "\n"
 
 
 def main() -> int:

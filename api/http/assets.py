@@ -19,7 +19,8 @@ from api.http.representation import Rendered, RenderedResponse
 
 MEDIA_BY_SUFFIX = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
                    ".html": "text/html; charset=utf-8", ".json": "application/json",
-                   ".png": "image/png", ".svg": "image/svg+xml", ".txt": "text/plain"}
+                   ".png": "image/png", ".svg": "image/svg+xml", ".txt": "text/plain",
+                   ".md": "text/markdown; charset=utf-8"}
 
 
 def content_etag(body: bytes) -> str:

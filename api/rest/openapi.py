@@ -1,7 +1,7 @@
 """Build the OpenAPI 3.1 document from the route table and read models.
 
 `python -m api.rest.openapi` rewrites openapi/openapi.json; a test fails when the
-committed file and this builder disagree.
+committed file and this builder disagree, and the app serves what this builds.
 """
 
 from __future__ import annotations
@@ -13,15 +13,20 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
+from api.app_meta import ATTRIBUTION, DATA_DOCUMENTS, LICENCE_CODE
+from api.http.negotiate import MEDIA
 from api.http.render import NAME_PAIRS
 from api.rest.params import SHARED, shared_names
+from api.rest.respond import Endpoint
 from api.rest.routes import ENDPOINTS
 from api.settings import PROJECT_ROOT
+from models import public as pub
 
 OPENAPI_PATH = PROJECT_ROOT / "openapi" / "openapi.json"
 REF = "#/components/schemas/{model}"
 PROBLEM = {
     "type": "object", "required": ["type", "title", "status", "detail"],
+    "description": "An RFC 9457 problem: every error answer has this shape.",
     "properties": {
         "type": {"type": "string"}, "title": {"type": "string"},
         "status": {"type": "integer", "minimum": 400, "maximum": 599},
@@ -33,11 +38,49 @@ PROBLEM = {
 }
 LINKS = {"type": "object", "required": ["self"], "properties": {
     "self": {"type": "string"}, "next": {"anyOf": [{"type": "string"}, {"type": "null"}]}}}
+GRAPHQL_REQUEST = {"type": "object", "required": ["query"], "properties": {
+    "query": {"type": "string", "minLength": 1},
+    "variables": {"anyOf": [{"type": "object"}, {"type": "null"}]},
+    "operationName": {"anyOf": [{"type": "string"}, {"type": "null"}]}}}
+GRAPHQL_RESPONSE = {"type": "object", "required": ["data"], "properties": {
+    "data": {"anyOf": [{"type": "object"}, {"type": "null"}]},
+    "errors": {"type": "array", "items": {"type": "object", "required": ["message"]}}},
+    "description": "A GraphQL answer; its shape follows openapi/schema.graphql."}
+HEADERS = {
+    "ETag": {"description": "Strong validator: dataset version and request (a `-gzip` "
+                            "suffix for the gzip-coded form)", "schema": {"type": "string"}},
+    "Cache-Control": {"description": "public, max-age=N", "schema": {"type": "string"}},
+    "Vary": {"description": "Accept, Accept-Language, Accept-Encoding",
+             "schema": {"type": "string"}},
+    "Link": {"description": "The next page, rel=\"next\"", "schema": {"type": "string"}},
+    "Retry-After": {"description": "Seconds to wait before retrying",
+                    "schema": {"type": "string"}},
+}
+RESPONSES = {
+    "NotModified": {"description": "Not modified: If-None-Match named the current ETag",
+                    "headers": {k: {"$ref": f"#/components/headers/{k}"}
+                                for k in ("ETag", "Cache-Control", "Vary")}},
+    **{name: {"description": text, "content": {
+        "application/problem+json": {"schema": {"$ref": REF.format(model="Problem")}}},
+        **({"headers": {"Retry-After": {"$ref": "#/components/headers/Retry-After"}}}
+           if name == "Unavailable" else {})}
+       for name, text in (("BadRequest", "Invalid parameter (each one named in `errors`)"),
+                          ("NotFound", "Unknown code, or nothing published for it"),
+                          ("NotAcceptable", "Accept names no format this resource has"),
+                          ("PayloadTooLarge", "The GraphQL request is too large"),
+                          ("Unavailable", "The database is busy or unavailable; retry"))},
+}
+TAGS = [
+    {"name": "data", "description": "Scores, rankings, aggregates and statistics"},
+    {"name": "catalog", "description": "Frameworks, indicators, entities, metrics"},
+    {"name": "provenance", "description": "Sources and coverage: how sure and how complete"},
+    {"name": "service", "description": "Index, health, version, documents"},
+    {"name": "graphql", "description": "The same data as a GraphQL graph"},
+]
 
 
-def _problem(description: str) -> dict[str, Any]:
-    return {"description": description, "content": {
-        "application/problem+json": {"schema": {"$ref": REF.format(model="Problem")}}}}
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/responses/{name}"}
 
 
 def _with_names(schema: dict[str, Any]) -> None:
@@ -49,7 +92,21 @@ def _with_names(schema: dict[str, Any]) -> None:
             schema.setdefault("required", []).append(name)
 
 
-def _parameters(endpoint: Any) -> list[dict[str, Any]]:
+def schema_of(model: type, schemas: dict[str, Any]) -> dict[str, str]:
+    """Put a read model (and the models it refers to) in `schemas`; return its $ref.
+
+    A recursive model (an indicator's children are indicators) comes back from pydantic
+    as a bare $ref into its own $defs: the $defs entry is the schema then.
+    """
+    schema = TypeAdapter(model).json_schema(ref_template=REF)
+    for name, sub in schema.pop("$defs", {}).items():
+        schemas.setdefault(name, sub)
+    if set(schema) != {"$ref"}:
+        schemas[model.__name__] = schema
+    return {"$ref": REF.format(model=model.__name__)}
+
+
+def _parameters(endpoint: Endpoint) -> list[dict[str, Any]]:
     out = [{"name": n, "in": "path", "required": True, "description": d,
             "schema": {"type": "string", "minLength": 1}}
            for n, d in endpoint.path_params.items()]
@@ -61,46 +118,79 @@ def _parameters(endpoint: Any) -> list[dict[str, Any]]:
     return out
 
 
-def _operation(endpoint: Any, schemas: dict[str, Any]) -> dict[str, Any]:
-    adapter = TypeAdapter(endpoint.model)
-    schema = adapter.json_schema(ref_template=REF)
-    for name, sub in schema.pop("$defs", {}).items():
-        schemas[name] = sub
-    model = endpoint.model.__name__
-    schemas[model] = schema
-    item = {"$ref": REF.format(model=model)}
+def _ok(content: dict[str, Any], link: bool = False) -> dict[str, Any]:
+    names = ["ETag", "Cache-Control", "Vary"] + (["Link"] if link else [])
+    return {"description": "OK", "content": content,
+            "headers": {k: {"$ref": f"#/components/headers/{k}"} for k in names}}
+
+
+def _operation(endpoint: Endpoint, schemas: dict[str, Any]) -> dict[str, Any]:
+    item = schema_of(endpoint.model, schemas)
     if endpoint.collection:
         body = {"type": "object", "required": ["data", "meta", "links"], "properties": {
             "data": {"type": "array", "items": item},
-            "meta": {"type": "object", "required": ["total"],
-                     "properties": {"total": {"type": "integer", "minimum": 0}}},
+            "meta": schema_of(endpoint.meta, schemas),
             "links": {"$ref": REF.format(model="Links")}}}
-        content = {"application/json": {"schema": body},
-                   "text/csv": {"schema": {"type": "string"}},
-                   "application/x-ndjson": {"schema": {"type": "string"}}}
+        text = {"type": "string"}
+        content = {"application/json": {"schema": body}, MEDIA["csv"]: {"schema": text},
+                   MEDIA["ndjson"]: {"schema": text}}
     else:
         body = {"type": "object", "required": ["data", "links"], "properties": {
             "data": item, "links": {"$ref": REF.format(model="Links")}}}
         content = {"application/json": {"schema": body}}
-    responses: dict[str, Any] = {
-        "200": {"description": "OK", "content": content},
-        "304": {"description": "Not modified (If-None-Match matched the ETag)"},
-        "400": _problem("Invalid parameter"),
-    }
+    responses: dict[str, Any] = {"200": _ok(content, link=endpoint.collection),
+                                 "304": _ref("NotModified"), "400": _ref("BadRequest"),
+                                 "406": _ref("NotAcceptable"), "503": _ref("Unavailable")}
     if endpoint.not_found:
-        responses["404"] = _problem("Unknown code or no published data")
+        responses["404"] = _ref("NotFound")
     return {"operationId": endpoint.operation_id, "summary": endpoint.summary,
-            "parameters": _parameters(endpoint), "responses": responses}
+            "tags": [endpoint.tag], "parameters": _parameters(endpoint),
+            "responses": dict(sorted(responses.items()))}
 
 
-def _plain(operation_id: str, summary: str, media: str, schema: dict[str, Any],
-           lang: bool = False) -> dict[str, Any]:
-    params = [{"name": "lang", "in": "query", "required": False, "description":
-               SHARED["lang"].description, "schema": dict(SHARED["lang"].schema)}] if lang else []
-    return {"get": {"operationId": operation_id, "summary": summary, "parameters": params,
-                    "responses": {"200": {"description": "OK",
-                                          "content": {media: {"schema": schema}}},
-                                  "400": _problem("Invalid parameter")}}}
+def _plain(operation_id: str, summary: str, content: dict[str, Any], tag: str = "service",
+           lang: bool = False, cached: bool = True, extra: dict[str, Any] | None = None,
+           parameters: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    params = list(parameters or [])
+    if lang:
+        params.append({"name": "lang", "in": "query", "required": False,
+                       "description": SHARED["lang"].description,
+                       "schema": dict(SHARED["lang"].schema)})
+    ok = _ok(content) if cached else {"description": "OK", "content": content}
+    responses = {"200": ok, "400": _ref("BadRequest"), **(extra or {})}
+    if cached:
+        responses["304"] = _ref("NotModified")
+    return {"get": {"operationId": operation_id, "summary": summary, "tags": [tag],
+                    "parameters": params, "responses": dict(sorted(responses.items()))}}
+
+
+def _graphql(schemas: dict[str, Any]) -> dict[str, Any]:
+    schemas["GraphQLRequest"] = GRAPHQL_REQUEST
+    schemas["GraphQLResponse"] = GRAPHQL_RESPONSE
+    answer = {"application/json": {"schema": {"$ref": REF.format(model="GraphQLResponse")}}}
+    errors = {"400": _ref("BadRequest"), "413": _ref("PayloadTooLarge"),
+              "503": _ref("Unavailable")}
+    return {
+        "get": {"operationId": "graphql_get", "tags": ["graphql"],
+                "summary": "Run a GraphQL query (cacheable); browsers asking for HTML get "
+                           "the GraphiQL explorer",
+                "parameters": [
+                    {"name": "query", "in": "query", "required": True,
+                     "schema": {"type": "string", "minLength": 1}},
+                    {"name": "variables", "in": "query", "required": False,
+                     "content": {"application/json": {"schema": {"type": "object"}}}},
+                    {"name": "operationName", "in": "query", "required": False,
+                     "schema": {"type": "string"}}],
+                "responses": {"200": _ok({**answer, MEDIA["html"]: {
+                    "schema": {"type": "string"}}}), "304": _ref("NotModified"), **errors}},
+        "post": {"operationId": "graphql_post", "tags": ["graphql"],
+                 "summary": "Run a GraphQL query",
+                 "description": "A JSON body as below; a body sent as "
+                                "`Content-Type: application/graphql` is the document alone.",
+                 "requestBody": {"required": True, "content": {
+                     "application/json": {"schema": {"$ref": REF.format(
+                         model="GraphQLRequest")}}}},
+                 "responses": {"200": _ok(answer), **errors}}}
 
 
 def build_document() -> dict[str, Any]:
@@ -108,30 +198,48 @@ def build_document() -> dict[str, Any]:
     paths: dict[str, Any] = {}
     for endpoint in ENDPOINTS:
         paths[endpoint.path] = {"get": _operation(endpoint, schemas)}
+
+    def json_of(model: type) -> dict[str, Any]:
+        return {"application/json": {"schema": schema_of(model, schemas)}}
+
+    html = {MEDIA["html"]: {"schema": {"type": "string"}}}
+    paths["/"] = _plain("get_home", "What this is, in Vietnamese and English (HTML for "
+                        "browsers, the /v1 index otherwise)", {**html, **json_of(
+                            pub.ServiceIndex)}, lang=True, extra={"406": _ref("NotAcceptable")})
+    paths["/v1"] = _plain("get_index", "Links to every collection and the dataset version",
+                          json_of(pub.ServiceIndex), lang=True)
+    paths["/health"] = _plain("get_health", "The process is alive (no database needed)",
+                              json_of(pub.Health), cached=False)
+    paths["/health/ready"] = _plain("get_readiness", "The database answers",
+                                    json_of(pub.Health), cached=False,
+                                    extra={"503": _ref("Unavailable")})
+    paths["/version"] = _plain("get_version", "Dataset and service version",
+                               json_of(pub.VersionInfo))
+    paths["/openapi.json"] = _plain("get_openapi", "This document",
+                                    {"application/json": {"schema": {"type": "object"}}})
+    paths["/docs"] = _plain("get_docs", "Interactive API documentation (Swagger UI)", html)
+    paths["/data/{name}"] = _plain(
+        "get_data_document", "The dataset's READMEs: what each file holds and lacks",
+        {"text/markdown": {"schema": {"type": "string"}}}, extra={"404": _ref("NotFound")},
+        parameters=[{"name": "name", "in": "path", "required": True,
+                     "schema": {"type": "string", "enum": list(DATA_DOCUMENTS)}}])
+    paths["/graphql"] = _graphql(schemas)
     for schema in schemas.values():
         _with_names(schema)
-    obj = {"type": "object"}
-    paths["/v1"] = _plain("get_index", "Links to every collection and the dataset version",
-                          "application/json", {"type": "object", "required": ["data", "links"]},
-                          lang=True)
-    paths["/health"] = _plain("get_health", "The process is alive", "application/json",
-                              {"type": "object", "required": ["status"]})
-    paths["/health/ready"] = _plain("get_readiness", "Checks the database", "application/json",
-                                    {"type": "object", "required": ["status"]})
-    paths["/version"] = _plain("get_version", "Dataset and service version", "application/json",
-                               {"type": "object", "required": ["dataset_version"]})
-    paths["/openapi.json"] = _plain("get_openapi", "This document", "application/json", obj)
-    paths["/docs"] = _plain("get_docs", "Interactive API documentation", "text/html",
-                            {"type": "string"})
     return {
         "openapi": "3.1.0",
         "info": {"title": "DTI Open Data", "version": "1.0.0",
-                 "description": "Vietnam's Digital Transformation Index (DTI) as open data: "
-                                "every figure with the public page it came from.",
+                 "summary": "Vietnam's Digital Transformation Index (DTI) as open data",
+                 "description": "Every figure with the public page it came from. "
+                                f"Code: {LICENCE_CODE}. Data: {ATTRIBUTION}",
                  "license": {"name": "MIT (code); data attributed to its sources",
-                             "identifier": "MIT"}},
+                             "identifier": "MIT"},
+                 "contact": {"name": "DTI Open Data developers"}},
+        "servers": [{"url": "/", "description": "This server"}],
+        "tags": TAGS,
         "paths": dict(sorted(paths.items())),
-        "components": {"schemas": dict(sorted(schemas.items()))},
+        "components": {"schemas": dict(sorted(schemas.items())), "headers": HEADERS,
+                       "responses": RESPONSES},
     }
 
 

@@ -21,6 +21,7 @@ from api.rest.params import FORMATS, parse_query
 from api.services.context import QueryContext
 from api.services.paging import DEFAULT_LIMIT, MAX_LIMIT, PageRequest
 from api.services.params import Param
+from models import public as pub
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class Endpoint:
     not_found: bool = False  # may answer 404 (unknown code, no published data)
     export: Export | None = None  # fast CSV of the whole collection (no cursor)
     tag: str = "data"
+    meta: type = pub.CollectionMeta  # the read model of `meta` (collections)
 
 
 def negotiate(request: Request, params: dict[str, Any], collection: bool) -> tuple[str, str]:

@@ -295,3 +295,34 @@ def frameworks_by_id(conn: Connection, ids: list[str]) -> dict[str, pub.Framewor
     roots = _roots(conn)
     rows = conn.execute(select(FRAMEWORK).where(F.id.in_(ids))).all()
     return {r.id: _framework(r._mapping, roots) for r in rows}
+
+
+def list_bounds(conn: Connection) -> dict[str, int]:
+    """The longest list each relation can return, from the data (for GraphQL's static
+    cost): every key is an upper bound that holds for this dataset version."""
+    def one(sql: str) -> int:
+        return int(conn.exec_driver_sql(sql).scalar() or 0)
+
+    def most(table: str, column: str, where: str = "") -> int:
+        return one(f"SELECT MAX(n) FROM (SELECT COUNT(*) AS n FROM {table} {where} "
+                   f"GROUP BY {column}) AS counts")
+
+    bounds = {name: one(f"SELECT COUNT(*) FROM {table}") for name, table in (
+        ("frameworks", "framework"), ("indicators", "indicator"), ("entities", "entity"),
+        ("scores", "score"), ("aggregates", "aggregate"), ("statistics", "statistic"),
+        ("metrics", "metric"), ("sources", "source"))}
+    bounds.update({
+        "coverage": one("SELECT COUNT(*) FROM (SELECT DISTINCT year, cohort, indicator_code "
+                        "FROM score) AS combinations"),
+        "ranking_entries": most("rankingentry", "year, cohort, indicator_code"),
+        "claims_per_figure": most("claim", "figure_kind, figure_id"),
+        "scores_per_entity": most("score", "entity_code"),
+        "figures_per_entity_indicator": most("score", "entity_code, indicator_code"),
+        "statistics_per_entity": most("statistic", "entity_code"),
+        "scores_per_source": most("claim", "source_id", "WHERE figure_kind = 'score'"),
+        "indicators_per_framework": most("indicator", "framework_id"),
+        "children_per_indicator": most("indicator", "framework_id, level, parent_code"),
+        "predecessors_per_entity": most("entitylink", "new_code"),
+        "successors_per_entity": most("entitylink", "old_code"),
+    })
+    return {k: max(v, 1) for k, v in bounds.items()}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar
 
 from sqlalchemy import ColumnElement, Table, and_, bindparam, case, func, select
 
@@ -75,8 +75,23 @@ class StatisticFilter(Filter):
                                         "from": "date_from", "to": "date_to"}
 
 
-STATISTIC_KEYS = ("id", "entity_code", "entity_name", "metric", "unit", "as_of",
-                  "period_start", "period_end", "value", "value_text", "source_id", "note")
+STATISTIC_KEYS = ("id", "entity_code", "entity_name_vi", "entity_name_en",
+                  "entity_name_published", "metric", "unit", "as_of", "period_start",
+                  "period_end", "value", "value_text", "source_id", "note")
+ENTITY: Table = t.Entity.__table__  # type: ignore[attr-defined]
+# The entity's names, and the name the source printed (which may differ: a merged unit).
+_STATISTIC_COLUMNS = (ST.id, ST.entity_code, ENTITY.c.name_vi, ENTITY.c.name_en,
+                      ST.entity_name, ST.metric, ST.unit, ST.as_of, ST.period_start,
+                      ST.period_end, ST.value, ST.value_text, ST.source_id, ST.note)
+
+
+def _statistic_select() -> Any:
+    return select(*_STATISTIC_COLUMNS).join(ENTITY, ENTITY.c.code == ST.entity_code)
+
+
+def _statistic(r: Any) -> pub.Statistic:
+    values = r.values() if hasattr(r, "values") else r
+    return dict(zip(STATISTIC_KEYS, values, strict=False))  # type: ignore[return-value]
 
 
 def list_statistics(ctx: QueryContext, f: StatisticFilter,
@@ -93,9 +108,8 @@ def list_statistics(ctx: QueryContext, f: StatisticFilter,
         where.append(ST.ref_date <= f.date_to)
     if f.dated is not None:
         where.append(ST.ref_date.is_not(None) if f.dated else ST.ref_date.is_(None))
-    stmt = select(STATISTIC).where(and_(*where)) if where else select(STATISTIC)
-    return paginate(ctx, f"statistics|{f}", stmt, [SortKey(ST.id)], page,
-                    lambda r: cast(pub.Statistic, {k: r[k] for k in STATISTIC_KEYS}))
+    stmt = _statistic_select().where(and_(True, *where))
+    return paginate(ctx, f"statistics|{f}", stmt, [SortKey(ST.id)], page, _statistic)
 
 
 @dataclass(frozen=True)
@@ -193,8 +207,9 @@ def get_source(ctx: QueryContext, source_id: str) -> pub.Source:
 def statistics_for(conn: Any, codes: list[str]) -> dict[str, list[pub.Statistic]]:
     """Every statistic of many entities in one query."""
     out: dict[str, list[pub.Statistic]] = {c: [] for c in codes}
-    for r in conn.execute(select(STATISTIC).where(ST.entity_code.in_(codes)).order_by(ST.id)):
-        out[r.entity_code].append({k: r._mapping[k] for k in STATISTIC_KEYS})  # type: ignore
+    for r in conn.execute(_statistic_select().where(ST.entity_code.in_(codes))
+                          .order_by(ST.id)).all():
+        out[r[1]].append(_statistic(r))
     return out
 
 

@@ -3,12 +3,11 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
     DTI_DATABASE_URL=sqlite:////srv/dti/var/dti.sqlite
 WORKDIR /srv/dti
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md LICENSE ./
 COPY api ./api
 COPY models ./models
 COPY seed ./seed
-COPY openapi ./openapi
-RUN pip install -e . && useradd --system --uid 10001 --home /srv/dti dti \
+RUN pip install . && useradd --system --uid 10001 --home /srv/dti dti \
     && mkdir -p var && dti-api seed --quiet && chown -R root:root /srv/dti \
     && chmod -R a+rX /srv/dti
 USER dti

@@ -152,7 +152,8 @@ def routes(openapi: bytes, max_age: int) -> list[BaseRoute]:
     openapi_page = rendered_bytes(openapi, MEDIA["json"], max_age)
     docs_page = rendered_bytes(DOCS_PAGE, MEDIA["html"], max_age)
     docs, documents = docs_assets(max_age), data_documents(max_age)
-    site = Assets({"site.css": PAGES / "site.css"}, max_age)
+    site = Assets({"site.css": PAGES / "site.css", "favicon.svg": PAGES / "favicon.svg",
+                   "favicon.ico": PAGES / "favicon.svg"}, max_age)
 
     async def serve_openapi(request: Request) -> ASGIApp:
         parse_query(request.query_params, {}, paged=False, collection=False)
@@ -169,6 +170,7 @@ def routes(openapi: bytes, max_age: int) -> list[BaseRoute]:
     return [
         Route("/", landing, methods=["GET"]),
         Route("/assets/{name}", site.endpoint, methods=["GET"]),
+        Route("/favicon.ico", site.endpoint, methods=["GET"], name="favicon"),
         Route("/data/{name}", serve_document, methods=["GET"]),
         Route("/v1", index, methods=["GET"]),
         *(Route(e.path, _handler(e), methods=["GET"]) for e in ENDPOINTS),

@@ -22,6 +22,7 @@ for _name in [n for n in os.environ if n.startswith("DTI_") and not n.startswith
 
 from seed.build import DEFAULT_DATA, load  # noqa: E402
 
+pytest_plugins = ["tests.browser"]  # the Chromium fixtures
 POSTGRES_URL = os.environ.get("DTI_TEST_POSTGRES_URL", "")
 OPTIONAL = ("postgres", "browser", "deployment", "bench", "slow")
 
@@ -109,3 +110,28 @@ def ctx(cached_app: Any) -> Iterator[Any]:
     """A service-layer context on the session database."""
     with cached_app.state.api.query() as query:
         yield query
+
+
+@pytest.fixture(scope="session")
+def live_server(sqlite_url: str) -> Iterator[str]:
+    """The app under uvicorn on a free loopback port, for clients that need a socket."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(make_app(sqlite_url), log_level="warning",
+                                           lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    host, port = sock.getsockname()
+    yield f"http://{host}:{port}"
+    server.should_exit = True
+    thread.join(10)
+    sock.close()

@@ -24,7 +24,8 @@ def test_served_routes_and_documented_paths_are_the_same_set(app: Any) -> None:
     # The asset routes serve the pages' own files (scripts, styles), not the API.
     assert not [r for r in app.routes if isinstance(r, Mount)]
     served = {r.path for r in app.routes if isinstance(r, Route)}
-    assets = {"/assets/{name}", "/docs/assets/{name}", "/graphql/assets/{name}"}
+    assets = {"/assets/{name}", "/docs/assets/{name}", "/graphql/assets/{name}",
+              "/favicon.ico"}
     assert served - assets == documented
 
 
@@ -52,3 +53,33 @@ def test_every_setting_is_documented_in_the_readme() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for f in fields(Settings):
         assert f"`DTI_{f.name.upper()}`" in readme, f.name
+
+
+def test_the_committed_openapi_document_is_valid() -> None:
+    """The reference validator (openapi-spec-validator) accepts the document as 3.1."""
+    import pytest
+    from openapi_spec_validator import validate
+
+    document = json.loads(OPENAPI_PATH.read_text(encoding="utf-8"))
+    validate(document)  # raises on any fault
+    # The fault the previous contract had: a component that only refers to itself.
+    document["components"]["schemas"]["Indicator"] = {"$ref": "#/components/schemas/Indicator"}
+    with pytest.raises(RecursionError):
+        validate(document)
+
+
+def test_recursive_read_models_are_real_schemas() -> None:
+    document = json.loads(OPENAPI_PATH.read_text(encoding="utf-8"))
+    indicator = document["components"]["schemas"]["Indicator"]
+    assert indicator["type"] == "object" and "code" in indicator["properties"]
+    children = indicator["properties"]["children"]
+    assert children["items"] == {"$ref": "#/components/schemas/Indicator"}
+    meta = document["paths"]["/v1/rankings"]["get"]["responses"]["200"]["content"][
+        "application/json"]["schema"]["properties"]["meta"]
+    ranking_meta = document["components"]["schemas"][meta["$ref"].split("/")[-1]]
+    assert {"complete", "ranked", "with_value", "cohort_size"} <= set(ranking_meta["required"])
+    for path in ("/v1", "/health", "/version"):
+        schema = document["paths"][path]["get"]["responses"]["200"]["content"][
+            "application/json"]["schema"]
+        component = document["components"]["schemas"][schema["$ref"].split("/")[-1]]
+        assert set(component["required"]) <= set(component["properties"]), path

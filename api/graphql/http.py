@@ -31,7 +31,7 @@ from api.http.state import AppState, app_state
 
 STATIC = Path(__file__).resolve().parent / "static"
 EXPLORER = """<!doctype html><html lang="en"><head><meta charset="utf-8">
-<title>DTI Open Data GraphQL</title>
+<title>DTI Open Data GraphQL</title><link rel="icon" href="/assets/favicon.svg">
 <link rel="stylesheet" href="/graphql/assets/graphiql.min.css">
 <link rel="stylesheet" href="/graphql/assets/explorer.css"></head>
 <body><div id="graphiql"></div>

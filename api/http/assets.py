@@ -47,11 +47,13 @@ class Assets:
             if source is None:
                 raise ApiError(404, f"no asset {name!r}")
             body = source.read_bytes() if isinstance(source, Path) else source()
-            media = MEDIA_BY_SUFFIX.get(Path(name).suffix, "application/octet-stream")
+            suffix = (source if isinstance(source, Path) else Path(name)).suffix
+            media = MEDIA_BY_SUFFIX.get(suffix, "application/octet-stream")
             found = rendered_bytes(body, media, self.max_age)
             with self._lock:
                 self._loaded[name] = found
         return found
 
     async def endpoint(self, request: Request) -> RenderedResponse:
-        return RenderedResponse(self.rendered(request.path_params["name"]))
+        name = request.path_params.get("name") or request.url.path.rsplit("/", 1)[-1]
+        return RenderedResponse(self.rendered(name))

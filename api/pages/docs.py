@@ -13,11 +13,12 @@ from api.http.assets import Assets
 
 PAGE = b"""<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>DTI Open Data API</title><link rel="stylesheet" href="/docs/assets/swagger-ui.css">
+<title>DTI Open Data API</title><link rel="icon" href="/assets/favicon.svg">
+<link rel="stylesheet" href="/docs/assets/swagger-ui.css">
 </head><body><div id="ui"></div><script src="/docs/assets/swagger-ui-bundle.js"></script>
 <script src="/docs/assets/init.js"></script></body></html>"""
 INIT = (b"window.ui = SwaggerUIBundle({url: '/openapi.json', dom_id: '#ui', "
-        b"validatorUrl: null, deepLinking: true, tryItOutEnabled: false});\n")
+        b"validatorUrl: null, deepLinking: true, displayOperationId: true});\n")
 
 
 def swagger_ui_dir() -> Path:

@@ -18,7 +18,8 @@ def page(title: str, body: str, head: str = "") -> bytes:
     return f"""<!doctype html>
 <html lang="vi"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{escape(title)}</title><link rel="stylesheet" href="/assets/site.css">{head}</head>
+<title>{escape(title)}</title><link rel="icon" href="/assets/favicon.svg">
+<link rel="stylesheet" href="/assets/site.css">{head}</head>
 <body><header><nav aria-label="DTI Open Data"><ul>{nav}</ul></nav></header>
 <main id="main">{body}</main>
 <footer><p>{both("Mã nguồn: MIT. Dữ liệu: thuộc các nguồn công bố, xem /v1/sources.",

@@ -108,8 +108,8 @@ def schema_of(model: type, schemas: dict[str, Any]) -> dict[str, str]:
 
 def _parameters(endpoint: Endpoint) -> list[dict[str, Any]]:
     out = [{"name": n, "in": "path", "required": True, "description": d,
-            "schema": {"type": "string", "minLength": 1}}
-           for n, d in endpoint.path_params.items()]
+            "schema": {"type": "string", "minLength": 1, "examples": [example]}}
+           for n, (d, example) in endpoint.path_params.items()]
     shared = list(shared_names(endpoint.paged, endpoint.collection))
     params = {**endpoint.params, **{k: SHARED[k] for k in shared}}
     for name, p in params.items():
@@ -204,8 +204,9 @@ def build_document() -> dict[str, Any]:
 
     html = {MEDIA["html"]: {"schema": {"type": "string"}}}
     paths["/"] = _plain("get_home", "What this is, in Vietnamese and English (HTML for "
-                        "browsers, the /v1 index otherwise)", {**html, **json_of(
-                            pub.ServiceIndex)}, lang=True, extra={"406": _ref("NotAcceptable")})
+                        "browsers, the /v1 index otherwise)", {**json_of(pub.ServiceIndex),
+                                                               **html},
+                        lang=True, extra={"406": _ref("NotAcceptable")})
     paths["/v1"] = _plain("get_index", "Links to every collection and the dataset version",
                           json_of(pub.ServiceIndex), lang=True)
     paths["/health"] = _plain("get_health", "The process is alive (no database needed)",

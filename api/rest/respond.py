@@ -46,7 +46,7 @@ class Endpoint:
     params: dict[str, Param] = field(default_factory=dict)
     collection: bool = True
     paged: bool = True
-    path_params: dict[str, str] = field(default_factory=dict)
+    path_params: dict[str, tuple[str, str]] = field(default_factory=dict)  # description, example
     not_found: bool = False  # may answer 404 (unknown code, no published data)
     export: Export | None = None  # fast CSV of the whole collection (no cursor)
     tag: str = "data"

@@ -98,7 +98,8 @@ _Y = r"(199\d|20\d\d|2100)"
 YEARS = Param(Years.parse, "One year, a list (2020,2022) or an inclusive range (2020:2024); "
                            "a range must not be descending.",
               {"type": "string",
-               "pattern": f"^{_Y}(:{_Y})?(,{_Y}(:{_Y})?){{0,{MAX_YEAR_ITEMS - 1}}}$"})
+               "pattern": f"^{_Y}(:{_Y})?(,{_Y}(:{_Y})?){{0,{MAX_YEAR_ITEMS - 1}}}$",
+               "examples": ["2022", "2020:2024"]})
 DATE_FROM = Param(iso_date, "Reference date on or after (YYYY-MM-DD)",
                   {"type": "string", "format": "date"})
 DATE_TO = Param(iso_date, "Reference date on or before (YYYY-MM-DD)",

@@ -33,7 +33,8 @@ class RankingRequest(Filter):
 
     PARAMS: ClassVar[dict[str, Param]] = {
         "year": Param(one_year, "Edition year (required)",
-                      {"type": "integer", "minimum": 1990, "maximum": 2100}, required=True),
+                      {"type": "integer", "minimum": 1990, "maximum": 2100,
+                       "examples": [2022, 2024]}, required=True),
         "indicator": code_param(f"Indicator code (default {DEFAULT_INDICATOR})"),
         "cohort": enum(COHORTS, "Cohort (default provinces-63 to 2024, provinces-34 from 2025)")}
 

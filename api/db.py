@@ -64,7 +64,7 @@ def read_only_engine(settings: Settings) -> Engine:
         return _sqlite_engine(Path(url.database or "").resolve(), settings)
     options = ("-c default_transaction_read_only=on "
                f"-c statement_timeout={settings.statement_timeout_ms} "
-               f"-c lock_timeout={settings.statement_timeout_ms} "
+               f"-c lock_timeout={settings.lock_timeout_ms} "
                f"-c idle_in_transaction_session_timeout={settings.statement_timeout_ms * 4}")
     return create_engine(url, pool_size=settings.pool_size, max_overflow=0,
                          pool_timeout=settings.pool_timeout, pool_pre_ping=True,
@@ -98,6 +98,9 @@ class Database:
             try:
                 yield conn
             except OperationalError as error:
+                if _lock_timed_out(error):
+                    raise ApiError(503, "the data is being updated; retry shortly",
+                                   headers={"Retry-After": "2"}) from None
                 if _timed_out(error):
                     raise ApiError(504, "the query took too long and was stopped") from None
                 raise ApiError(503, "the database is unavailable",
@@ -121,4 +124,8 @@ class Database:
 def _timed_out(error: OperationalError) -> bool:
     message = str(error.orig).lower()
     return "interrupted" in message or "statement timeout" in message \
-        or "lock timeout" in message or "canceling statement" in message
+        or "canceling statement" in message
+
+
+def _lock_timed_out(error: OperationalError) -> bool:
+    return "lock timeout" in str(error.orig).lower()

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
+from typing import Any
 
+import orjson
 import uvicorn
 from sqlalchemy.engine import make_url
 
@@ -28,9 +31,44 @@ def app_factory():  # type: ignore[no-untyped-def]
     return create_app(Settings.from_env())
 
 
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message and any traceback."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {"time": self.formatTime(record), "level": record.levelname,
+                 "logger": record.name, "message": record.getMessage()[:2000]}
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)[-8000:]
+        return orjson.dumps(entry).decode()
+
+
+def logging_config(text: bool) -> dict[str, Any]:
+    """Access lines as written (the access log makes its JSON itself), errors as JSON (or
+    text); uvicorn's own access log is off: it would write whole URLs."""
+    line = "%(message)s" if not text else "%(asctime)s %(levelname)s %(name)s %(message)s"
+    error: dict[str, Any] = {"format": line} if text else {"()": JsonFormatter}
+    return {
+        "version": 1, "disable_existing_loggers": False,
+        "formatters": {"line": {"format": "%(message)s"}, "error": error},
+        "handlers": {"access": {"class": "logging.StreamHandler", "formatter": "line",
+                                "stream": "ext://sys.stdout"},
+                     "error": {"class": "logging.StreamHandler", "formatter": "error",
+                               "stream": "ext://sys.stderr"}},
+        "loggers": {"dti.access": {"handlers": ["access"], "level": "INFO",
+                                   "propagate": False},
+                    "dti": {"handlers": ["error"], "level": "INFO", "propagate": False},
+                    "strawberry": {"handlers": ["error"], "level": "ERROR", "propagate": False},
+                    "uvicorn": {"handlers": ["error"], "level": "INFO", "propagate": False}},
+    }
+
+
 def serve(settings: Settings, host: str, port: int, workers: int) -> int:
     ensure_database(settings)
     os.environ["DTI_DATABASE_URL"] = settings.database_url  # workers read the same settings
     uvicorn.run("api.serve:app_factory", factory=True, host=host, port=port, workers=workers,
-                proxy_headers=True, server_header=False, log_level="info")
+                proxy_headers=False, server_header=False, access_log=False,
+                log_config=logging_config(settings.log_format == "text"),
+                limit_concurrency=settings.limit_concurrency,
+                timeout_keep_alive=settings.keep_alive_seconds,
+                timeout_graceful_shutdown=10)
     return 0

@@ -35,8 +35,11 @@ class Settings:
     pool_timeout: float = field(default=2.0, metadata={
         "doc": "Seconds a request waits for a free connection before a 503."})
     statement_timeout_ms: int = field(default=5000, metadata={
-        "doc": "Longest a database statement may run (PostgreSQL statement_timeout and "
-               "lock_timeout; a progress deadline on SQLite); then 504."})
+        "doc": "Longest a database statement may run (PostgreSQL statement_timeout; a "
+               "progress deadline on SQLite); then 504."})
+    lock_timeout_ms: int = field(default=1000, metadata={
+        "doc": "Longest a PostgreSQL statement waits for a lock another session holds; "
+               "then 503, so one lock cannot stall every request."})
     graphql_max_depth: int = field(default=12, metadata={
         "doc": "Deepest field nesting a GraphQL query may use."})
     graphql_max_aliases: int = field(default=15, metadata={
@@ -52,6 +55,30 @@ class Settings:
         "doc": "Parsed and validated GraphQL documents kept (each cache)."})
     graphql_deadline_seconds: float = field(default=5.0, metadata={
         "doc": "Longest a GraphQL operation may run; it is stopped with a TIMEOUT error."})
+    graphql_max_response_bytes: int = field(default=8 * 1024 * 1024, metadata={
+        "doc": "Largest GraphQL answer; a larger one is replaced by a RESPONSE_TOO_LARGE "
+               "error."})
+    rate_limit: str = field(default="6000/minute;1500/10 seconds", metadata={
+        "doc": "Budget of each client, in units per window (`limits` syntax, `;` between "
+               "windows; empty disables). A cache hit or 304 costs 1, a computed answer 4, "
+               "a download 20, a GraphQL answer 4 + its static cost / 500."})
+    rate_limit_delay: float = field(default=1.0, metadata={
+        "doc": "Seconds a client that keeps asking after a 429 waits for each further "
+               "refusal (0: none)."})
+    rate_limit_concurrency: int = field(default=2, metadata={
+        "doc": "Requests of one client computed at once per process; more wait their turn."})
+    rate_limit_storage: str = field(default="memory://", metadata={
+        "doc": "Where budgets are counted: memory:// (one process) or "
+               "async+redis://host:6379 (shared by every replica)."})
+    trusted_proxies: str = field(default="", metadata={
+        "doc": "Comma-separated addresses or networks of reverse proxies whose "
+               "X-Forwarded-For names the client (empty: the peer is the client)."})
+    log_format: str = field(default="json", metadata={
+        "doc": "Access and error log lines: json (one object per line) or text."})
+    limit_concurrency: int = field(default=512, metadata={
+        "doc": "Connections and requests a worker serves at once; beyond it, 503."})
+    keep_alive_seconds: int = field(default=5, metadata={
+        "doc": "Seconds an idle keep-alive connection stays open."})
     stream_limit: int = field(default=4, metadata={
         "doc": "CSV/NDJSON downloads streaming at once per process (more: 503, retry)."})
     stream_send_timeout: float = field(default=30.0, metadata={
@@ -68,3 +95,20 @@ class Settings:
                 values[f.name] = {"int": int, "float": float}.get(str(f.type), str)(raw)
         settings = cls(**values)
         return replace(settings, **{k: v for k, v in overrides.items() if v is not None})
+
+
+def settings_table() -> str:
+    """The README's table of settings, made from the fields above (a test compares)."""
+    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    for f in fields(Settings):
+        default = f.default
+        if f.name == "database_url":
+            shown = "the embedded SQLite file (`var/dti.sqlite` in a checkout)"
+        else:
+            shown = f"`{default}`" if default != "" else "empty"
+        rows.append(f"| `DTI_{f.name.upper()}` | {shown} | {f.metadata['doc']} |")
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    print(settings_table())

@@ -21,6 +21,7 @@ class Request:
     path: str
     method: str = "GET"
     body: str | None = None
+    client: str | None = None  # sent as X-Forwarded-For (to a server trusting loopback)
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,8 @@ def _lua(requests: list[Request]) -> str:
     """A wrk script cycling through the given requests."""
     items = ",\n".join(
         "{" + f"method={json.dumps(r.method)}, path={json.dumps(r.path)}, "
-        f"body={json.dumps(r.body) if r.body else 'nil'}" + "}" for r in requests)
+        f"body={json.dumps(r.body) if r.body else 'nil'}, "
+        f"client={json.dumps(r.client) if r.client else 'nil'}" + "}" for r in requests)
     return f"""
 local items = {{
 {items}
@@ -50,7 +52,9 @@ wrk.headers["Content-Type"] = "application/json"
 request = function()
   i = i % #items + 1
   local r = items[i]
-  return wrk.format(r.method, r.path, nil, r.body)
+  local headers = {{["Content-Type"] = "application/json"}}
+  if r.client then headers["X-Forwarded-For"] = r.client end
+  return wrk.format(r.method, r.path, headers, r.body)
 end
 """
 
@@ -100,14 +104,17 @@ def python_load(base: str, requests: list[Request], seconds: float,
             r = requests[i % len(requests)]
             i += 1
             start = time.perf_counter()
-            conn.request(r.method, r.path, body=r.body,
-                         headers={"Content-Type": "application/json"})
+            headers = {"Content-Type": "application/json"}
+            if r.client:
+                headers["X-Forwarded-For"] = r.client
+            conn.request(r.method, r.path, body=r.body, headers=headers)
             response = conn.getresponse()
             response.read()
             mine.append(time.perf_counter() - start)
             if response.status >= 400:
                 with lock:
                     errors[0] += 1
+        conn.close()
         with lock:
             latencies.extend(mine)
 

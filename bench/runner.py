@@ -21,6 +21,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from api.settings import Settings
 from bench import servers as sv
 from bench.load import Measure, Request, drive, have_wrk
 from bench.report import Target, render_table
@@ -146,6 +147,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--synthetic", type=int, default=1_000_000)
     parser.add_argument("--soak", type=int, default=100_000, help="requests in the soak")
     parser.add_argument("--python-load", action="store_true", help="do not use wrk")
+    parser.add_argument("--abuse", action="store_true",
+                        help="only the abuse scenario: a normal client, calm and under attack")
     parser.add_argument("--out", type=Path, default=sv.ROOT / "bench" / "results")
     args = parser.parse_args(argv)
     use_wrk = have_wrk() and not args.python_load
@@ -155,6 +158,8 @@ def main(argv: list[str] | None = None) -> int:
 
     sqlite_file, synthetic_file = work / "dti.sqlite", work / "synthetic.sqlite"
     load(DEFAULT_DATA, f"sqlite:///{sqlite_file}")
+    if args.abuse:
+        return abuse(work, sqlite_file, args, use_wrk)
     started = time.perf_counter()
     load(DEFAULT_DATA, f"sqlite:///{synthetic_file}", synthetic=args.synthetic)
     print(f"built synthetic database ({args.synthetic} rows) in "
@@ -237,6 +242,29 @@ def count_fields(value: Any) -> int:
         return sum(1 + count_fields(v) for v in value.values())
     if isinstance(value, list):
         return sum(count_fields(v) for v in value)
+    return 0
+
+
+def abuse(work: Path, sqlite_file: Path, args: argparse.Namespace, use_wrk: bool) -> int:
+    """Our API with its production limits, trusting loopback as its proxy."""
+    from bench.abuse import render, run_abuse
+
+    defaults = Settings()
+    server = sv.ours("ours-abuse", f"sqlite:///{sqlite_file}",
+                     DTI_RATE_LIMIT=defaults.rate_limit, DTI_TRUSTED_PROXIES="127.0.0.1",
+                     DTI_RATE_LIMIT_CONCURRENCY=str(defaults.rate_limit_concurrency))
+    server.start(work)
+    try:
+        result = run_abuse(server, args.duration * 3, use_wrk)
+    finally:
+        server.stop()
+    table = render(result)
+    print(table)
+    args.out.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    (args.out / f"abuse-{stamp}.json").write_text(json.dumps(
+        {"when": stamp, "table": table, "ratio": result["ratio"],
+         "calm": asdict(result["calm"]), "attack": asdict(result["attack"])}, indent=2))
     return 0
 
 

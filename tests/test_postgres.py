@@ -130,3 +130,31 @@ def test_graphql_answers_the_same_on_postgres(seeded_postgres: str, sqlite_url: 
         assert result.errors is None, result.errors
         answers.append(result.data)
     assert answers[0] == answers[1] and answers[0]["ranking"]["entries"]["edges"]
+
+
+def test_a_locked_table_makes_requests_fail_fast(seeded_postgres: str) -> None:
+    """One session holding ACCESS EXCLUSIVE must not stall every endpoint."""
+    import time
+
+    from sqlalchemy import text
+    from starlette.testclient import TestClient
+
+    from tests.conftest import make_app
+
+    app = make_app(seeded_postgres, cache_max_entries=0, lock_timeout_ms=300, pool_size=2)
+    locker = create_engine(seeded_postgres)
+    try:
+        with locker.connect() as conn, TestClient(app) as client:
+            transaction = conn.begin()
+            conn.execute(text("LOCK TABLE score IN ACCESS EXCLUSIVE MODE"))
+            started = time.perf_counter()
+            answers = [client.get(f"/v1/scores?limit={n}") for n in range(1, 5)]
+            elapsed = time.perf_counter() - started
+            assert [a.status_code for a in answers] == [503] * 4
+            assert all(a.headers["retry-after"] for a in answers) and elapsed < 4
+            assert client.get("/health").status_code == 200
+            transaction.rollback()
+            assert client.get("/v1/scores?limit=5").status_code == 200  # recovered
+    finally:
+        locker.dispose()
+        app.state.api.db.engine.dispose()

@@ -12,13 +12,14 @@ from hypothesis import HealthCheck, settings
 from api.app import create_app
 from api.settings import Settings
 from seed.build import DEFAULT_DATA, load
+from tests.conftest import TEST_RATE_LIMIT
 
 # schemathesis parametrizes at collection time, so the app is built here, not in a fixture;
 # the folder goes when the interpreter exits.
 _TMP = tempfile.TemporaryDirectory(prefix="dti-schemathesis-")
 _DB = Path(_TMP.name) / "dti.sqlite"
 load(DEFAULT_DATA, f"sqlite:///{_DB}")
-APP = create_app(Settings(database_url=f"sqlite:///{_DB}"))
+APP = create_app(Settings(database_url=f"sqlite:///{_DB}", rate_limit=TEST_RATE_LIMIT))
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
 
 

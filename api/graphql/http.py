@@ -7,6 +7,7 @@ connection for the whole request, with a deadline.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +15,9 @@ import anyio.to_thread
 import strawberry
 from graphql import GraphQLError
 from starlette.requests import Request
-from starlette.types import ASGIApp
-from strawberry.schema.exceptions import InvalidOperationTypeError
+from starlette.types import ASGIApp, Scope
+from strawberry.exceptions import MissingQueryError
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
@@ -26,7 +28,7 @@ from api.http.assets import Assets
 from api.http.keys import SCOPE_KEY, RequestInfo, request_key
 from api.http.negotiate import MEDIA, choose
 from api.http.render import dumps
-from api.http.representation import RenderedResponse, not_modified
+from api.http.representation import Rendered, RenderedResponse, not_modified
 from api.http.state import AppState, app_state
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -42,6 +44,7 @@ EXPLORER = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 ASSET_FILES = ("graphiql.min.css", "graphiql.min.js", "react.production.min.js",
                "react-dom.production.min.js", "explorer.js", "explorer.css")
 GET_PARAMS = {"query", "variables", "operationName"}
+OPERATION_NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]{0,127}")
 
 
 def assets(max_age: int) -> Assets:
@@ -52,13 +55,32 @@ def _too_large(limit: int) -> ApiError:
     return ApiError(413, f"the GraphQL request is larger than {limit} bytes")
 
 
+MAX_JSON_DEPTH = 32  # arrays and objects inside one another, in a body or `variables`
+
+
+def _depth(value: Any) -> int:
+    """How deeply arrays and objects nest in a decoded JSON value (without recursion)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level)
+            stack.extend((v, level + 1) for v in (item.values() if isinstance(item, dict)
+                                                  else item))
+    return deepest
+
+
 def _json_param(raw: str | None, name: str) -> Any:
     if raw is None or raw == "":
         return None
     try:
-        return json.loads(raw)
-    except ValueError:
+        value = json.loads(raw)
+    except (ValueError, RecursionError):
         raise bad_request([{"parameter": name, "message": "not valid JSON"}]) from None
+    if _depth(value) > MAX_JSON_DEPTH:
+        raise bad_request([{"parameter": name, "message": "nested more than "
+                                                          f"{MAX_JSON_DEPTH} levels deep"}])
+    return value
 
 
 async def _info(request: Request, limit: int) -> RequestInfo:
@@ -94,27 +116,36 @@ def _request_parts(request: Request, body: bytes, limit: int) -> tuple[Any, Any,
 
 
 def _check(query: Any, variables: Any, operation: Any) -> None:
+    """Refuse a request that is not a query with an object of variables and a name."""
     errors = []
     if not isinstance(query, str) or not query.strip():
         errors.append({"parameter": "query", "message": "a GraphQL query string is required"})
     if variables is not None and not isinstance(variables, dict):
         errors.append({"parameter": "variables", "message": "expected a JSON object"})
-    if operation is not None and not isinstance(operation, str):
-        errors.append({"parameter": "operationName", "message": "expected a string"})
+    if operation is not None and (not isinstance(operation, str)
+                                  or not OPERATION_NAME.fullmatch(operation)):
+        errors.append({"parameter": "operationName", "message": "expected a GraphQL name"})
     if errors:
         raise bad_request(errors)
 
 
 def execute(state: AppState, schema: strawberry.Schema, query: str, variables: Any,
-            operation: str | None) -> ExecutionResult:
+            operation: str | None, info: RequestInfo | None = None) -> ExecutionResult:
     """Run one operation synchronously (in a worker thread) on one connection."""
     ctx = GraphQLContext(state.query, state.db, state.settings.graphql_deadline_seconds)
     try:
         result = schema.execute_sync(query, variable_values=variables,
                                      operation_name=operation, context_value=ctx,
                                      allowed_operation_types={OperationType.QUERY})
+    except (CannotGetOperationTypeError, MissingQueryError):
+        message = f"the document has no operation named {operation!r}" if operation \
+            else "the document has no operation to run"
+        raise bad_request([{"parameter": "operationName" if operation else "query",
+                            "message": message}]) from None
     finally:
         ctx.close()
+    if info is not None:
+        info.extra["graphql_cost"] = ctx.cost
     if result.errors:  # strawberry leaves errors raised before execution unmasked
         result.errors = [masked(e) for e in result.errors]
     return result
@@ -137,20 +168,36 @@ async def graphql_endpoint(request: Request) -> ASGIApp:
     limit = state.settings.graphql_max_body_bytes
     info = await _info(request, limit)
     query, variables, operation = _request_parts(request, info.body, limit)
+    if operation == "":  # how some clients say "no name"
+        operation = None
     _check(query, variables, operation)
     etag = state.etag(request.scope)
     if request.method == "GET" and (early := not_modified(request.scope, etag,
                                                           state.settings.cache_max_age)):
         return early
     try:
-        result = await anyio.to_thread.run_sync(execute, state, schema, query, variables,
-                                                operation)
+        rendered, ok = await anyio.to_thread.run_sync(answer, state, request.scope, schema,
+                                                      query, variables, operation, info)
     except InvalidOperationTypeError:
         message = "only queries are supported: this API is read-only"
         raise bad_request([{"parameter": "query", "message": message}]) from None
+    return state.keep(request.scope, rendered, store=ok)
+
+
+def answer(state: AppState, scope: Scope, schema: strawberry.Schema, query: str,
+           variables: Any, operation: str | None, info: RequestInfo) -> tuple[Rendered, bool]:
+    """Execute and render in one worker thread; True when the answer may be cached."""
+    result = execute(state, schema, query, variables, operation, info)
     document: dict[str, Any] = {}
     if result.errors:
         document["errors"] = [e.formatted for e in result.errors]
     document["data"] = result.data
-    return state.respond(request.scope, dumps(document), MEDIA["json"],
-                         store=not result.errors)
+    body = dumps(document)
+    limit = state.settings.graphql_max_response_bytes
+    if len(body) > limit:
+        body = dumps({"errors": [{"message": f"the answer would be {len(body)} bytes, more "
+                                             f"than {limit}; ask for fewer items",
+                                  "extensions": {"code": "RESPONSE_TOO_LARGE"}}],
+                      "data": None})
+        return state.render(scope, body, MEDIA["json"]), False
+    return state.render(scope, body, MEDIA["json"]), not result.errors

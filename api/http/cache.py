@@ -89,7 +89,7 @@ class ResponseCacheMiddleware:
             info.cache = "miss" if self.cache.enabled else "bypass"
             await self.app(scope, receive, send)
             return
-        info.cache = "hit"
+        info.cache, info.route = "hit", hit.route
         await send_rendered(hit, scope, send)
 
     async def _read(self, receive: Receive) -> tuple[bytes | None, Receive]:

@@ -60,10 +60,12 @@ class Rendered:
     plain_headers: Headers
     gzip_headers: Headers | None
     max_age: int
+    route: str | None = None  # the route template that made it (for logs and metrics)
 
     @classmethod
     def build(cls, body: bytes, etag: str, media_type: str, max_age: int,
-              link: str | None = None, compress: bool = True) -> Rendered:
+              link: str | None = None, compress: bool = True,
+              route: str | None = None) -> Rendered:
         """`compress`: make the gzip form now (worth it when cached or asked for)."""
         packed = gzip.compress(body, 6, mtime=0) \
             if compress and len(body) >= GZIP_MIN_BYTES else None
@@ -77,7 +79,7 @@ class Rendered:
             return [*out, (b"content-length", str(len(content)).encode())]
 
         return cls(body, packed, etag, headers(etag, body, False),
-                   headers(gzip_etag(etag), packed, True) if packed else None, max_age)
+                   headers(gzip_etag(etag), packed, True) if packed else None, max_age, route)
 
     @property
     def size(self) -> int:

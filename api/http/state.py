@@ -43,16 +43,26 @@ class AppState:
         """The ETag of this request's representation (dataset version + request key)."""
         return etag_for(self.version, request_info(scope).key or "")
 
-    def respond(self, scope: Scope, body: bytes, media_type: str, link: str | None = None,
-                store: bool = True) -> RenderedResponse:
-        """Answer a 200 with `body`, keeping it in the response cache under the request key."""
+    def render(self, scope: Scope, body: bytes, media_type: str,
+               link: str | None = None) -> Rendered:
+        """A 200 of `body` for this request (gzipped when worth it). CPU work: call it
+        in a worker thread for large bodies, so the event loop keeps answering."""
         compress = self.cache.enabled or accepts_gzip(header(scope, b"accept-encoding"))
-        rendered = Rendered.build(body, self.etag(scope), media_type,
-                                  self.settings.cache_max_age, link, compress)
+        route = getattr(scope.get("route"), "path", None)
+        return Rendered.build(body, self.etag(scope), media_type, self.settings.cache_max_age,
+                              link, compress, route)
+
+    def keep(self, scope: Scope, rendered: Rendered, store: bool = True) -> RenderedResponse:
+        """Answer with `rendered`, keeping it in the response cache under the request key."""
         key = request_info(scope).key
         if store and key:
             self.cache.put(key, rendered)
         return RenderedResponse(rendered)
+
+    def respond(self, scope: Scope, body: bytes, media_type: str, link: str | None = None,
+                store: bool = True) -> RenderedResponse:
+        """render() and keep() in one, for small bodies made on the event loop."""
+        return self.keep(scope, self.render(scope, body, media_type, link), store)
 
     @contextmanager
     def query(self) -> Iterator[QueryContext]:

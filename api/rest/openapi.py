@@ -41,7 +41,9 @@ LINKS = {"type": "object", "required": ["self"], "properties": {
 GRAPHQL_REQUEST = {"type": "object", "required": ["query"], "properties": {
     "query": {"type": "string", "minLength": 1},
     "variables": {"anyOf": [{"type": "object"}, {"type": "null"}]},
-    "operationName": {"anyOf": [{"type": "string"}, {"type": "null"}]}}}
+    "operationName": {"anyOf": [{"type": "string",
+                                 "pattern": "^([_A-Za-z][_0-9A-Za-z]{0,127})?$"},
+                                {"type": "null"}]}}}
 GRAPHQL_RESPONSE = {"type": "object", "required": ["data"], "properties": {
     "data": {"anyOf": [{"type": "object"}, {"type": "null"}]},
     "errors": {"type": "array", "items": {"type": "object", "required": ["message"]}}},
@@ -55,6 +57,15 @@ HEADERS = {
     "Link": {"description": "The next page, rel=\"next\"", "schema": {"type": "string"}},
     "Retry-After": {"description": "Seconds to wait before retrying",
                     "schema": {"type": "string"}},
+    "RateLimit-Policy": {"description": "The client's budget per window, e.g. "
+                                        "\"minute\";q=6000;w=60 (IETF RateLimit fields)",
+                         "schema": {"type": "string"}},
+    "RateLimit": {"description": "What is left of the budget nearest to empty and when it "
+                                 "refills, e.g. \"minute\";r=5990;t=42",
+                  "schema": {"type": "string"}},
+    "X-Request-ID": {"description": "The request's id (the client's, when it sent a plain "
+                                    "token, else a new one); logs carry it",
+                     "schema": {"type": "string"}},
 }
 RESPONSES = {
     "NotModified": {"description": "Not modified: If-None-Match named the current ETag",
@@ -62,13 +73,18 @@ RESPONSES = {
                                 for k in ("ETag", "Cache-Control", "Vary")}},
     **{name: {"description": text, "content": {
         "application/problem+json": {"schema": {"$ref": REF.format(model="Problem")}}},
-        **({"headers": {"Retry-After": {"$ref": "#/components/headers/Retry-After"}}}
-           if name == "Unavailable" else {})}
+        **({"headers": {k: {"$ref": f"#/components/headers/{k}"}
+                        for k in ("Retry-After", "RateLimit-Policy", "RateLimit")}}
+           if name in ("Unavailable", "TooManyRequests") else {})}
        for name, text in (("BadRequest", "Invalid parameter (each one named in `errors`)"),
                           ("NotFound", "Unknown code, or nothing published for it"),
                           ("NotAcceptable", "Accept names no format this resource has"),
                           ("PayloadTooLarge", "The GraphQL request is too large"),
-                          ("Unavailable", "The database is busy or unavailable; retry"))},
+                          ("Unavailable", "The database is busy or unavailable; retry"),
+                          ("TimedOut", "A database statement ran out of time and was "
+                                       "stopped"),
+                          ("TooManyRequests", "The client's request budget is spent; retry "
+                                              "after Retry-After seconds"))},
 }
 TAGS = [
     {"name": "data", "description": "Scores, rankings, aggregates and statistics"},
@@ -119,7 +135,8 @@ def _parameters(endpoint: Endpoint) -> list[dict[str, Any]]:
 
 
 def _ok(content: dict[str, Any], link: bool = False) -> dict[str, Any]:
-    names = ["ETag", "Cache-Control", "Vary"] + (["Link"] if link else [])
+    names = ["ETag", "Cache-Control", "Vary", "RateLimit-Policy", "RateLimit",
+             "X-Request-ID"] + (["Link"] if link else [])
     return {"description": "OK", "content": content,
             "headers": {k: {"$ref": f"#/components/headers/{k}"} for k in names}}
 
@@ -140,7 +157,8 @@ def _operation(endpoint: Endpoint, schemas: dict[str, Any]) -> dict[str, Any]:
         content = {"application/json": {"schema": body}}
     responses: dict[str, Any] = {"200": _ok(content, link=endpoint.collection),
                                  "304": _ref("NotModified"), "400": _ref("BadRequest"),
-                                 "406": _ref("NotAcceptable"), "503": _ref("Unavailable")}
+                                 "406": _ref("NotAcceptable"), "429": _ref("TooManyRequests"),
+                                 "503": _ref("Unavailable"), "504": _ref("TimedOut")}
     if endpoint.not_found:
         responses["404"] = _ref("NotFound")
     return {"operationId": endpoint.operation_id, "summary": endpoint.summary,
@@ -158,6 +176,8 @@ def _plain(operation_id: str, summary: str, content: dict[str, Any], tag: str = 
                        "schema": dict(SHARED["lang"].schema)})
     ok = _ok(content) if cached else {"description": "OK", "content": content}
     responses = {"200": ok, "400": _ref("BadRequest"), **(extra or {})}
+    if cached:  # the health checks are exempt from the rate limit
+        responses["429"] = _ref("TooManyRequests")
     if cached:
         responses["304"] = _ref("NotModified")
     return {"get": {"operationId": operation_id, "summary": summary, "tags": [tag],
@@ -169,7 +189,7 @@ def _graphql(schemas: dict[str, Any]) -> dict[str, Any]:
     schemas["GraphQLResponse"] = GRAPHQL_RESPONSE
     answer = {"application/json": {"schema": {"$ref": REF.format(model="GraphQLResponse")}}}
     errors = {"400": _ref("BadRequest"), "413": _ref("PayloadTooLarge"),
-              "503": _ref("Unavailable")}
+              "429": _ref("TooManyRequests"), "503": _ref("Unavailable")}
     return {
         "get": {"operationId": "graphql_get", "tags": ["graphql"],
                 "summary": "Run a GraphQL query (cacheable); browsers asking for HTML get "
@@ -180,7 +200,8 @@ def _graphql(schemas: dict[str, Any]) -> dict[str, Any]:
                     {"name": "variables", "in": "query", "required": False,
                      "content": {"application/json": {"schema": {"type": "object"}}}},
                     {"name": "operationName", "in": "query", "required": False,
-                     "schema": {"type": "string"}}],
+                     "schema": {"type": "string",
+                                "pattern": "^([_A-Za-z][_0-9A-Za-z]{0,127})?$"}}],
                 "responses": {"200": _ok({**answer, MEDIA["html"]: {
                     "schema": {"type": "string"}}}), "304": _ref("NotModified"), **errors}},
         "post": {"operationId": "graphql_post", "tags": ["graphql"],

@@ -14,7 +14,13 @@ from api.errors import ApiError
 from api.http.keys import canonical_query, header
 from api.http.negotiate import MEDIA, accepts_gzip, choose, language_of
 from api.http.render import csv_fields, csv_lines, csv_text, dumps, localise, ndjson_lines
-from api.http.representation import NotModified, etag_matches, gzip_etag, not_modified
+from api.http.representation import (
+    NotModified,
+    Rendered,
+    etag_matches,
+    gzip_etag,
+    not_modified,
+)
 from api.http.state import AppState, app_state
 from api.http.streams import StreamResponse
 from api.rest.params import FORMATS, parse_query
@@ -92,16 +98,19 @@ async def respond(request: Request, endpoint: Endpoint) -> ASGIApp:
     path_params = dict(request.path_params)
     if fmt != "json":
         return await _stream(request, state, endpoint, params, path_params, fmt, lang, etag)
-    result = await state.run(_call, endpoint, params, path_params, page_of(params))
-    document: dict[str, Any] = {"data": localise(result.data, lang)}
-    links, link = _links(request, result.next_cursor)
-    if endpoint.collection:
-        document["meta"] = result.meta
-    else:
-        links.pop("next")
-        link = None
-    document["links"] = links
-    return state.respond(request.scope, dumps(document), MEDIA["json"], link)
+    def work(ctx: QueryContext) -> Rendered:  # query and render in one worker thread
+        result = _call(ctx, endpoint, params, path_params, page_of(params))
+        document: dict[str, Any] = {"data": localise(result.data, lang)}
+        links, link = _links(request, result.next_cursor)
+        if endpoint.collection:
+            document["meta"] = result.meta
+        else:
+            links.pop("next")
+            link = None
+        document["links"] = links
+        return state.render(request.scope, dumps(document), MEDIA["json"], link)
+
+    return state.keep(request.scope, await state.run(work))
 
 
 def _call(ctx: QueryContext, endpoint: Endpoint, params: dict[str, Any],

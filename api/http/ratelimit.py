@@ -1,0 +1,155 @@
+"""Per-client rate limits in the front door, hits included, with IETF RateLimit headers.
+
+Each client has a budget of units in each window of the policy (the `limits` library's
+sliding-window counters: in process by default, in Redis to share one budget across
+replicas). What an answer costs is known once it is ready: a cache hit or a 304 costs 1,
+a computed answer 4, a download 20, a GraphQL answer 4 plus its static cost / 500, a
+client error 2. A client whose budget is spent gets 429 problem+json with Retry-After
+until the window moves on; one that keeps asking regardless waits `delay` seconds for
+each refusal, so a flood costs its sender, not the service. Every answer says where the
+client stands:
+`RateLimit-Policy: "minute";q=6000;w=60` and `RateLimit: "minute";r=5990;t=42`.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import anyio
+from limits import RateLimitItem, parse_many
+from limits.aio.strategies import SlidingWindowCounterRateLimiter
+from limits.storage import storage_from_string
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.errors import ApiError
+from api.http.clients import Network, budget_key, client_address
+from api.http.keys import SCOPE_KEY, RequestInfo
+from api.http.render import ProblemResponse
+
+COST_CACHED, COST_COMPUTED, COST_STREAM, COST_CLIENT_ERROR = 1, 4, 20, 2
+GRAPHQL_COST_PER_UNIT = 500
+CLIENT = "dti.client"  # the client's address, for the access log
+
+
+@dataclass(frozen=True)
+class Window:
+    name: str
+    item: RateLimitItem
+
+    @property
+    def seconds(self) -> int:
+        return int(self.item.get_expiry())
+
+
+def windows(policy: str) -> tuple[Window, ...]:
+    """`6000/minute;1200/10 seconds` -> named windows ("minute", "10s")."""
+    out = []
+    for item in parse_many(policy) if policy.strip() else []:
+        seconds = int(item.get_expiry())
+        out.append(Window("minute" if seconds == 60 else f"{seconds}s", item))
+    return tuple(out)
+
+
+def cost_of(status: int, info: RequestInfo | None, streamed: bool) -> int:
+    if status == 304 or (info is not None and info.cache == "hit"):
+        return COST_CACHED
+    if 400 <= status < 500:
+        return COST_CLIENT_ERROR
+    if streamed:
+        return COST_STREAM
+    graphql = info.extra.get("graphql_cost", 0) if info is not None else 0
+    assert isinstance(graphql, int)
+    return COST_COMPUTED + math.ceil(graphql / GRAPHQL_COST_PER_UNIT)
+
+
+class RateLimit:
+    def __init__(self, app: ASGIApp, policy: str, storage: str,
+                 proxies: Sequence[Network], exempt: Sequence[str], delay: float = 1.0,
+                 concurrency: int = 4) -> None:
+        self.app, self.proxies, self.exempt = app, tuple(proxies), tuple(exempt)
+        self.delay, self.concurrency = delay, concurrency
+        self.slots: dict[str, anyio.Semaphore] = {}  # clients with requests in flight
+        self.windows = windows(policy)
+        # The asynchronous storages, so a Redis round trip never blocks the event loop.
+        uri = storage if storage.startswith("async+") else f"async+{storage}"
+        self.limiter = SlidingWindowCounterRateLimiter(storage_from_string(uri))
+        self.policy_header = ", ".join(
+            f'"{w.name}";q={w.item.amount};w={w.seconds}' for w in self.windows).encode()
+        # Clients known to be out of budget, until when: spares the storage a round trip.
+        self.spent: dict[str, float] = {}
+        self.refused: set[str] = set()  # ... and already told so once
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not self.windows or scope["path"] in self.exempt:
+            await self.app(scope, receive, send)
+            return
+        address = scope.get(CLIENT) or client_address(scope, self.proxies)
+        scope[CLIENT] = address
+        key = budget_key(address)
+        until = self.spent.get(key)
+        if until is not None:
+            if time.time() < until:
+                if key in self.refused:  # asked again regardless: answer slowly, so a
+                    await anyio.sleep(self.delay)  # flood costs its sender, not us
+                self.refused.add(key)
+                await self._refuse(scope, receive, send, until)
+                return
+            del self.spent[key]
+            self.refused.discard(key)
+
+        async def charge(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                info: RequestInfo | None = scope.get(SCOPE_KEY)
+                streamed = not any(n == b"content-length" for n, _ in message["headers"])
+                cost = cost_of(message["status"], info, streamed)
+                message["headers"] = [*message["headers"], *await self._charge(key, cost)]
+            await send(message)
+
+        # One client's requests run `concurrency` at a time; the rest wait their turn
+        # (cheaply), so one client cannot occupy every worker thread.
+        slot = self.slots.get(key)
+        if slot is None:
+            slot = self.slots[key] = anyio.Semaphore(self.concurrency)
+        try:
+            async with slot:
+                await self.app(scope, receive, charge)
+        finally:
+            if slot.value == self.concurrency and not slot.statistics().tasks_waiting:
+                self.slots.pop(key, None)
+
+    async def _charge(self, key: str, cost: int) -> list[tuple[bytes, bytes]]:
+        states = []
+        for window in self.windows:
+            accepted = await self.limiter.hit(window.item, key, cost=cost)
+            stats = await self.limiter.get_window_stats(window.item, key)
+            now = time.time()
+            # An answer the budget could not pay shuts the client out for a whole window;
+            # a budget spent to zero, until the window frees some of it.
+            until = stats.reset_time if accepted else now + window.seconds
+            remaining = stats.remaining if accepted else 0
+            reset = max(1, math.ceil(until - now))
+            states.append((remaining / window.item.amount, window, remaining, reset))
+            if remaining <= 0:
+                self.spent[key] = max(self.spent.get(key, 0.0), now + reset)
+        _, window, remaining, reset = min(states, key=lambda s: s[0])  # the nearest to empty
+        return [(b"ratelimit-policy", self.policy_header),
+                (b"ratelimit", f'"{window.name}";r={max(remaining, 0)};t={reset}'.encode())]
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, until: float) -> None:
+        wait = max(1, math.ceil(until - time.time()))
+        error = ApiError(429, f"this client has used its request budget; retry in {wait} s "
+                              "(cached answers and 304s cost less)",
+                         headers={"Retry-After": str(wait)})
+
+        async def with_state(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message["headers"],
+                                      (b"ratelimit-policy", self.policy_header),
+                                      (b"ratelimit", f'"{self.windows[0].name}";r=0;t={wait}'
+                                       .encode())]
+            await send(message)
+
+        await ProblemResponse(error, scope["path"][:200])(scope, receive, with_state)

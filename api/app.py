@@ -22,16 +22,15 @@ from api.db import Database
 from api.errors import ApiError
 from api.graphql import http as graphql_http
 from api.graphql.build import build_schema
-from api.http.access import AccessLog, request_id
+from api.http.access import AccessLog, LineWriter, request_id
 from api.http.assets import Assets, rendered_bytes
 from api.http.cache import ResponseCache, ResponseCacheMiddleware
 from api.http.clients import parse_networks
-from api.http.cors import Cors
+from api.http.headers import StandardHeaders
 from api.http.negotiate import MEDIA, choose
 from api.http.ratelimit import RateLimit
 from api.http.render import ProblemResponse, dumps
 from api.http.representation import RenderedResponse, not_modified
-from api.http.security import SecurityHeaders
 from api.http.state import AppState, app_state
 from api.http.streams import Streams
 from api.pages import home
@@ -154,13 +153,13 @@ async def on_unexpected(request: Request, exc: Exception) -> ASGIApp:
 
 def front_door(settings: Settings, cache: ResponseCache) -> list[Middleware]:
     """The one middleware stack every request passes, cache hits included, outermost
-    first: access log and request id, security headers, CORS, rate limit, then the
+    first: access log and request id, CORS and security headers, rate limit, then the
     response cache (which answers hits before routing)."""
     proxies = parse_networks(settings.trusted_proxies)
     return [
-        Middleware(AccessLog, proxies=proxies, text=settings.log_format == "text"),
-        Middleware(SecurityHeaders),
-        Middleware(Cors),
+        Middleware(AccessLog, proxies=proxies, text=settings.log_format == "text",
+                   writer=LineWriter() if settings.access_log else None),
+        Middleware(StandardHeaders),
         Middleware(RateLimit, policy=settings.rate_limit, storage=settings.rate_limit_storage,
                    proxies=proxies, exempt=("/health", "/health/ready", "/metrics"),
                    delay=settings.rate_limit_delay, concurrency=settings.rate_limit_concurrency),

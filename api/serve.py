@@ -28,6 +28,7 @@ def app_factory():  # type: ignore[no-untyped-def]
     """Uvicorn factory: each worker builds its own app from the environment."""
     from api.app import create_app
 
+    lean_log_records()
     return create_app(Settings.from_env())
 
 
@@ -43,23 +44,29 @@ class JsonFormatter(logging.Formatter):
 
 
 def logging_config(text: bool) -> dict[str, Any]:
-    """Access lines as written (the access log makes its JSON itself), errors as JSON (or
-    text); uvicorn's own access log is off: it would write whole URLs."""
-    line = "%(message)s" if not text else "%(asctime)s %(levelname)s %(name)s %(message)s"
+    """Errors and notices as JSON lines (or text) on standard error; access lines go to
+    standard output (api.http.access); uvicorn's own access log is off: it would write
+    whole URLs."""
+    line = "%(asctime)s %(levelname)s %(name)s %(message)s"
     error: dict[str, Any] = {"format": line} if text else {"()": JsonFormatter}
     return {
         "version": 1, "disable_existing_loggers": False,
-        "formatters": {"line": {"format": "%(message)s"}, "error": error},
-        "handlers": {"access": {"class": "logging.StreamHandler", "formatter": "line",
-                                "stream": "ext://sys.stdout"},
-                     "error": {"class": "logging.StreamHandler", "formatter": "error",
+        "formatters": {"error": error},
+        "handlers": {"error": {"class": "logging.StreamHandler", "formatter": "error",
                                "stream": "ext://sys.stderr"}},
-        "loggers": {"dti.access": {"handlers": ["access"], "level": "INFO",
-                                   "propagate": False},
-                    "dti": {"handlers": ["error"], "level": "INFO", "propagate": False},
+        "loggers": {"dti": {"handlers": ["error"], "level": "INFO", "propagate": False},
                     "strawberry": {"handlers": ["error"], "level": "ERROR", "propagate": False},
                     "uvicorn": {"handlers": ["error"], "level": "INFO", "propagate": False}},
     }
+
+
+def lean_log_records() -> None:
+    """Log records without the caller's file and line, thread or process names: an access
+    line per request should not pay for a stack walk."""
+    logging._srcfile = None
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
 
 
 def serve(settings: Settings, host: str, port: int, workers: int) -> int:

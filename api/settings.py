@@ -14,6 +14,14 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATABASE_URL = default_database_url()
 
 
+def _flag(text: str) -> bool:
+    if text.lower() in ("true", "1", "yes", "on"):
+        return True
+    if text.lower() in ("false", "0", "no", "off"):
+        return False
+    raise ValueError(f"expected true or false, got {text!r}")
+
+
 @dataclass(frozen=True)
 class Settings:
     """Service settings; `from_env` reads `DTI_<NAME>` for each field."""
@@ -58,7 +66,7 @@ class Settings:
     graphql_max_response_bytes: int = field(default=8 * 1024 * 1024, metadata={
         "doc": "Largest GraphQL answer; a larger one is replaced by a RESPONSE_TOO_LARGE "
                "error."})
-    rate_limit: str = field(default="6000/minute;1500/10 seconds", metadata={
+    rate_limit: str = field(default="3000/minute", metadata={
         "doc": "Budget of each client, in units per window (`limits` syntax, `;` between "
                "windows; empty disables). A cache hit or 304 costs 1, a computed answer 4, "
                "a download 20, a GraphQL answer 4 + its static cost / 500."})
@@ -73,6 +81,8 @@ class Settings:
     trusted_proxies: str = field(default="", metadata={
         "doc": "Comma-separated addresses or networks of reverse proxies whose "
                "X-Forwarded-For names the client (empty: the peer is the client)."})
+    access_log: bool = field(default=True, metadata={
+        "doc": "One line per request on standard output."})
     log_format: str = field(default="json", metadata={
         "doc": "Access and error log lines: json (one object per line) or text."})
     limit_concurrency: int = field(default=512, metadata={
@@ -92,7 +102,8 @@ class Settings:
         for f in fields(cls):
             raw = env.get(f"DTI_{f.name.upper()}")
             if raw is not None and raw != "":
-                values[f.name] = {"int": int, "float": float}.get(str(f.type), str)(raw)
+                parse: Any = {"int": int, "float": float, "bool": _flag}.get(str(f.type), str)
+                values[f.name] = parse(raw)
         settings = cls(**values)
         return replace(settings, **{k: v for k, v in overrides.items() if v is not None})
 

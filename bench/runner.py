@@ -45,6 +45,16 @@ def gql(query: str) -> Request:
     return Request("/graphql", "POST", json.dumps({"query": query}))
 
 
+def capture(url: str, request: Request | None = None) -> bytes:
+    """Our whole answer, headers then body, as the ceiling replays it."""
+    data = request.body.encode() if request and request.body else None
+    req = urllib.request.Request(url, data=data, method=request.method if request else "GET",
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=60) as response:
+        head = b"\n".join(f"{k.lower()}: {v}".encode() for k, v in response.getheaders())
+        return head + b"\n\n" + response.read()
+
+
 def fetch(url: str, request: Request | None = None) -> bytes:
     data = request.body.encode() if request and request.body else None
     req = urllib.request.Request(url, data=data, method=request.method if request else "GET",
@@ -182,8 +192,8 @@ def main(argv: list[str] | None = None) -> int:
         for server in group:
             started_servers.append(server.start(work))
         datasette, baseline = group[3], group[4]
-        (work / "rest.json").write_bytes(fetch(ours.base + RANKING))
-        (work / "gql.json").write_bytes(fetch(ours.base + "/graphql", gql(GQL_RANKING)))
+        (work / "rest.json").write_bytes(capture(ours.base + RANKING))
+        (work / "gql.json").write_bytes(capture(ours.base + "/graphql", gql(GQL_RANKING)))
         ceiling_rest = sv.ceiling(work / "rest.json")
         ceiling_rest.name = "ceiling-rest"
         ceiling_gql = sv.ceiling(work / "gql.json")
@@ -195,12 +205,12 @@ def main(argv: list[str] | None = None) -> int:
         cursor = deep_cursor(scale.base, int(args.synthetic * 0.9))
         plan = [
             ("1 REST ranking, warm cache", ours, [Request(RANKING)]),
-            ("ceiling (same bytes, bare Starlette)", ceiling_rest, [Request(RANKING)]),
+            ("ceiling (same answer, bare Starlette)", ceiling_rest, [Request(RANKING)]),
             ("2 REST ranking, no server cache", nocache, [Request(RANKING)]),
             ("naive handler (sqlite3, same document)", naive, [Request(RANKING)]),
             ("Datasette, same query and file", datasette, [Request(DATASETTE)]),
             ("3 GraphQL ranking, warm", ours, [gql(GQL_RANKING)]),
-            ("ceiling (GraphQL bytes)", ceiling_gql, [gql(GQL_RANKING)]),
+            ("ceiling (GraphQL answer)", ceiling_gql, [gql(GQL_RANKING)]),
             ("3 GraphQL ranking, caches off", nocache, [gql(GQL_RANKING)]),
             ("3 GraphQL ranking, parse caches off too", bare, [gql(GQL_RANKING)]),
             ("plain strawberry resolver", baseline, [gql(GQL_BASELINE)]),
@@ -305,12 +315,12 @@ def judge(r: dict[str, Measure], export: dict[str, float], soak: dict[str, Any],
 
     targets = [
         Target("REST warm / ceiling", ratio("1 REST ranking, warm cache",
-                                            "ceiling (same bytes, bare Starlette)"), ">=", 0.75),
+                                            "ceiling (same answer, bare Starlette)"), ">=", 0.75),
         Target("REST no cache / naive handler", ratio("2 REST ranking, no server cache",
                                                       "naive handler (sqlite3, same document)"),
                ">=", 0.8),
         Target("GraphQL warm / ceiling", ratio("3 GraphQL ranking, warm",
-                                               "ceiling (GraphQL bytes)"), ">=", 0.5),
+                                               "ceiling (GraphQL answer)"), ">=", 0.75),
         Target(f"GraphQL nested uncached, us per field ({fields})", costs["ours_us"], "<=", 8),
         Target("deep page p50 / first page p50",
                r["4 scores deep page (90% in)"].p50_ms / r["4 scores first page (1M rows)"].p50_ms,
@@ -333,7 +343,7 @@ def judge(r: dict[str, Measure], export: dict[str, float], soak: dict[str, Any],
     if pg:
         targets += [
             Target("PostgreSQL warm / ceiling", ratio(
-                "5 PostgreSQL ranking, warm", "ceiling (same bytes, bare Starlette)"), "info", 0),
+                "5 PostgreSQL ranking, warm", "ceiling (same answer, bare Starlette)"), "info", 0),
             Target("PostgreSQL no cache / Datasette (SQLite)", ratio(
                 "5 PostgreSQL ranking, no cache", "Datasette, same query and file"), "info", 0)]
     return targets

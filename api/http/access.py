@@ -2,20 +2,25 @@
 
 The outermost layer of the front door: it accepts a client's X-Request-ID when it is a
 plain token (else makes one) and returns it; records what was answered and how fast; and
-writes one line, with the path and query cut to bounded lengths and a GraphQL document
-replaced by its hash and first characters, so a 60 KB request costs a few hundred bytes of
-log. JSON lines by default; `DTI_LOG_FORMAT=text` for development.
+writes one line to standard output, with the path and query cut to bounded lengths and a
+GraphQL document replaced by its hash and first characters, so a 60 KB request costs a few
+hundred bytes of log. JSON lines by default; `DTI_LOG_FORMAT=text` for development;
+`DTI_ACCESS_LOG=false` for none.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
-import logging
+import itertools
 import re
 import secrets
+import sys
+import threading
 import time
-from typing import Any
+import weakref
+from typing import IO, Any
 from urllib.parse import parse_qsl, urlencode
 
 import orjson
@@ -23,10 +28,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.http.clients import Network, client_address
 from api.http.keys import SCOPE_KEY, RequestInfo
-from api.http.ratelimit import CLIENT
+from api.http.ratelimit import CLIENT, RATE_STATE
 
-log = logging.getLogger("dti.access")
 REQUEST_ID = "dti.request_id"
+# Request ids: a random prefix per process and a counter, unique across replicas.
+PROCESS = secrets.token_hex(4) + "-"
+COUNTER = itertools.count(1)
 VALID_ID = re.compile(rb"[A-Za-z0-9._-]{1,64}")
 MAX_PATH, MAX_QUERY, DOCUMENT_PREFIX = 256, 512, 64
 
@@ -54,9 +61,50 @@ def request_id(scope: Scope) -> str:
     return found or "-"
 
 
+_STREAMS: weakref.WeakSet[Any] = weakref.WeakSet()
+_FLUSHER: list[threading.Thread] = []
+
+
+def _flush_forever() -> None:
+    while True:
+        time.sleep(1.0)
+        for stream in list(_STREAMS):
+            with contextlib.suppress(ValueError, OSError):  # a closed or broken stream
+                stream.flush()
+
+
+class LineWriter:
+    """Access lines to a stream (standard output), buffered and flushed every second by one
+    background thread: a line per request without a system call per request."""
+
+    def __init__(self, stream: IO[bytes] | None = None) -> None:
+        self.stream = stream or sys.stdout.buffer
+        self._second, self._stamp = -1, ""
+        _STREAMS.add(self.stream)
+        if not _FLUSHER:
+            _FLUSHER.append(threading.Thread(target=_flush_forever, daemon=True,
+                                             name="access-log-flush"))
+            _FLUSHER[0].start()
+
+    def now(self) -> str:
+        """ISO time to the millisecond; the seconds part formatted once per second."""
+        moment = time.time()
+        second = int(moment)
+        if second != self._second:
+            self._second = second
+            self._stamp = dt.datetime.fromtimestamp(second, dt.UTC).strftime(
+                "%Y-%m-%dT%H:%M:%S")
+        return f"{self._stamp}.{int((moment - second) * 1000):03d}Z"
+
+    def write(self, line: bytes) -> None:
+        self.stream.write(line + b"\n")
+
+
 class AccessLog:
-    def __init__(self, app: ASGIApp, proxies: tuple[Network, ...], text: bool = False) -> None:
+    def __init__(self, app: ASGIApp, proxies: tuple[Network, ...], text: bool = False,
+                 writer: LineWriter | None = None) -> None:
         self.app, self.proxies, self.text = app, proxies, text
+        self.writer = writer
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -64,43 +112,42 @@ class AccessLog:
             return
         started = time.perf_counter()
         given = next((v for n, v in scope["headers"] if n == b"x-request-id"), b"")
-        rid = given.decode() if VALID_ID.fullmatch(given) else secrets.token_hex(8)
+        rid = given.decode() if VALID_ID.fullmatch(given) else f"{PROCESS}{next(COUNTER):x}"
         scope[REQUEST_ID] = rid
         scope[CLIENT] = client_address(scope, self.proxies)
-        answer: dict[str, Any] = {"status": 0, "bytes": 0, "ratelimit": None}
+        answer: list[Any] = [0, 0]  # status, body bytes
 
         async def record(message: Message) -> None:
             if message["type"] == "http.response.start":
-                answer["status"] = message["status"]
-                headers = message.get("headers", [])
-                answer["ratelimit"] = next((v.decode() for n, v in headers
-                                            if n == b"ratelimit"), None)
-                message["headers"] = [*headers, (b"x-request-id", rid.encode())]
+                answer[0] = message["status"]
+                message["headers"] = [*message.get("headers", []),
+                                      (b"x-request-id", rid.encode())]
             elif message["type"] == "http.response.body":
-                answer["bytes"] += len(message.get("body", b""))
+                answer[1] += len(message.get("body", b""))
             await send(message)
 
         try:
             await self.app(scope, receive, record)
         finally:
-            if log.isEnabledFor(logging.INFO):
-                log.info(self.line(scope, rid, answer, time.perf_counter() - started))
+            if self.writer is not None:
+                self.writer.write(self.line(scope, rid, answer, time.perf_counter() - started))
 
-    def line(self, scope: Scope, rid: str, answer: dict[str, Any], seconds: float) -> str:
+    def line(self, scope: Scope, rid: str, answer: list[Any], seconds: float) -> bytes:
         info: RequestInfo | None = scope.get(SCOPE_KEY)
         route = scope.get("route")
         path = scope["path"]
+        assert self.writer is not None
         entry = {
-            "time": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"),
+            "time": self.writer.now(),
             "request_id": rid, "method": scope["method"],
             "route": getattr(route, "path", None) or (info.route if info else None),
             "path": path[:MAX_PATH], "query": loggable_query(path, scope["query_string"]),
-            "status": answer["status"], "ms": round(seconds * 1000, 2),
-            "bytes": answer["bytes"], "cache": info.cache if info else "bypass",
-            "client": scope.get(CLIENT), "ratelimit": answer["ratelimit"]}
+            "status": answer[0], "ms": round(seconds * 1000, 2), "bytes": answer[1],
+            "cache": info.cache if info else "bypass", "client": scope.get(CLIENT),
+            "ratelimit": scope.get(RATE_STATE)}
         if info is not None and "graphql_cost" in info.extra:
             entry["graphql_cost"] = info.extra["graphql_cost"]
         if self.text:
             return (f'{entry["client"]} {entry["method"]} {entry["path"]} {entry["status"]} '
-                    f'{entry["ms"]}ms {entry["bytes"]}B {entry["cache"]} {rid}')
-        return orjson.dumps(entry).decode()
+                    f'{entry["ms"]}ms {entry["bytes"]}B {entry["cache"]} {rid}').encode()
+        return orjson.dumps(entry)

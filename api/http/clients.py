@@ -7,6 +7,7 @@ inside one allocation does not buy a new budget.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Sequence
 
@@ -33,15 +34,21 @@ def _trusted(address: ipaddress.IPv4Address | ipaddress.IPv6Address | None,
     return address is not None and any(address in network for network in proxies)
 
 
-def client_address(scope: Scope, proxies: Sequence[Network]) -> str:
+def client_address(scope: Scope, proxies: tuple[Network, ...]) -> str:
     """The client's address as this service sees it after its trusted proxies."""
     peer_text = (scope.get("client") or ("unknown", 0))[0]
-    peer = _address(peer_text)
-    if proxies and _trusted(peer, proxies):
-        forwarded = ""
+    forwarded = ""
+    if proxies:
         for name, value in scope["headers"]:
             if name == b"x-forwarded-for":
                 forwarded = (forwarded + "," if forwarded else "") + value.decode("latin-1")
+    return _client(peer_text, forwarded[-1024:], proxies)
+
+
+@functools.lru_cache(maxsize=4096)  # the same few peers and proxy chains, over and over
+def _client(peer_text: str, forwarded: str, proxies: tuple[Network, ...]) -> str:
+    peer = _address(peer_text)
+    if proxies and _trusted(peer, proxies):
         hops = [h for h in forwarded.split(",")[-16:] if h.strip()]
         for hop in reversed(hops):  # the right-most address no trusted proxy added
             address = _address(hop)
@@ -53,6 +60,7 @@ def client_address(scope: Scope, proxies: Sequence[Network]) -> str:
     return str(peer) if peer is not None else peer_text
 
 
+@functools.lru_cache(maxsize=4096)
 def budget_key(address: str) -> str:
     """The rate-limit bucket of an address: itself for IPv4, its /64 for IPv6."""
     parsed = _address(address)

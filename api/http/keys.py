@@ -52,14 +52,11 @@ def request_key(scope: Scope, body: bytes = b"") -> str:
             accept = value
         elif name == b"accept-language":
             language = value
-    digest = hashlib.sha256()
-    for part in (b"GET" if method == "HEAD" else method.encode(), scope["path"].encode(),
-                 canonical_query(scope["query_string"]), accept.replace(b" ", b"").lower(),
-                 language_of(language.decode("latin-1")).encode(),
-                 hashlib.sha256(body).digest() if body else b""):
-        digest.update(part)
-        digest.update(b"\x00")
-    return digest.hexdigest()
+    parts = (b"GET" if method == "HEAD" else method.encode(), scope["path"].encode(),
+             canonical_query(scope["query_string"]), accept.replace(b" ", b"").lower(),
+             language_of(language.decode("latin-1")).encode() if language else b"vi",
+             hashlib.sha256(body).digest() if body else b"")
+    return hashlib.sha256(b"\x00".join(parts)).hexdigest()
 
 
 def etag_for(version: str, key: str) -> str:

@@ -1,8 +1,8 @@
 """Per-client rate limits in the front door, hits included, with IETF RateLimit headers.
 
-Each client has a budget of units in each window of the policy (the `limits` library's
-sliding-window counters: in process by default, in Redis to share one budget across
-replicas). What an answer costs is known once it is ready: a cache hit or a 304 costs 1,
+Each client has a budget of units in each window of the policy, counted in fixed windows
+in the `limits` library's storage (in process by default; Redis to share one budget
+across replicas). What an answer costs is known once it is ready: a cache hit or a 304 costs 1,
 a computed answer 4, a download 20, a GraphQL answer 4 plus its static cost / 500, a
 client error 2. A client whose budget is spent gets 429 problem+json with Retry-After
 until the window moves on; one that keeps asking regardless waits `delay` seconds for
@@ -13,14 +13,15 @@ client stands:
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import anyio
 from limits import RateLimitItem, parse_many
-from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from limits.storage import storage_from_string
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -32,6 +33,7 @@ from api.http.render import ProblemResponse
 COST_CACHED, COST_COMPUTED, COST_STREAM, COST_CLIENT_ERROR = 1, 4, 20, 2
 GRAPHQL_COST_PER_UNIT = 500
 CLIENT = "dti.client"  # the client's address, for the access log
+RATE_STATE = "dti.ratelimit"  # the RateLimit header sent, for the access log
 
 
 @dataclass(frozen=True)
@@ -71,15 +73,17 @@ class RateLimit:
                  concurrency: int = 4) -> None:
         self.app, self.proxies, self.exempt = app, tuple(proxies), tuple(exempt)
         self.delay, self.concurrency = delay, concurrency
-        self.slots: dict[str, anyio.Semaphore] = {}  # clients with requests in flight
+        self.slots: dict[str, asyncio.Semaphore] = {}  # clients with requests in flight
         self.windows = windows(policy)
-        # The asynchronous storages, so a Redis round trip never blocks the event loop.
+        # The library's asynchronous storages (a Redis round trip never blocks the event
+        # loop), counted in fixed windows: one increment and one expiry read per answer.
         uri = storage if storage.startswith("async+") else f"async+{storage}"
-        self.limiter = SlidingWindowCounterRateLimiter(storage_from_string(uri))
+        self.storage: Any = storage_from_string(uri)
         self.policy_header = ", ".join(
             f'"{w.name}";q={w.item.amount};w={w.seconds}' for w in self.windows).encode()
         # Clients known to be out of budget, until when: spares the storage a round trip.
         self.spent: dict[str, float] = {}
+        self.resets: dict[str, float] = {}  # counter -> when its window ends (from storage)
         self.refused: set[str] = set()  # ... and already told so once
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -105,38 +109,40 @@ class RateLimit:
                 info: RequestInfo | None = scope.get(SCOPE_KEY)
                 streamed = not any(n == b"content-length" for n, _ in message["headers"])
                 cost = cost_of(message["status"], info, streamed)
-                message["headers"] = [*message["headers"], *await self._charge(key, cost)]
+                scope[RATE_STATE], headers = await self._charge(key, cost)
+                message["headers"] = [*message["headers"], *headers]
             await send(message)
 
         # One client's requests run `concurrency` at a time; the rest wait their turn
         # (cheaply), so one client cannot occupy every worker thread.
         slot = self.slots.get(key)
         if slot is None:
-            slot = self.slots[key] = anyio.Semaphore(self.concurrency)
-        try:
-            async with slot:
-                await self.app(scope, receive, charge)
-        finally:
-            if slot.value == self.concurrency and not slot.statistics().tasks_waiting:
-                self.slots.pop(key, None)
+            if len(self.slots) > 10_000:  # forget idle clients now and then
+                self.slots = {k: v for k, v in self.slots.items()
+                              if v._value < self.concurrency}
+            slot = self.slots[key] = asyncio.Semaphore(self.concurrency)
+        async with slot:  # no await on the way in while a slot is free
+            await self.app(scope, receive, charge)
 
-    async def _charge(self, key: str, cost: int) -> list[tuple[bytes, bytes]]:
+    async def _charge(self, key: str, cost: int) -> tuple[str, list[tuple[bytes, bytes]]]:
         states = []
+        now = time.time()
         for window in self.windows:
-            accepted = await self.limiter.hit(window.item, key, cost=cost)
-            stats = await self.limiter.get_window_stats(window.item, key)
-            now = time.time()
-            # An answer the budget could not pay shuts the client out for a whole window;
-            # a budget spent to zero, until the window frees some of it.
-            until = stats.reset_time if accepted else now + window.seconds
-            remaining = stats.remaining if accepted else 0
-            reset = max(1, math.ceil(until - now))
+            counter = f"{window.name}/{key}"
+            used = await self.storage.incr(counter, window.seconds, amount=cost)
+            ends = self.resets.get(counter, 0.0)
+            if ends <= now:  # a window this process has not seen yet: ask when it ends
+                if len(self.resets) > 100_000:
+                    self.resets = {k: v for k, v in self.resets.items() if v > now}
+                ends = self.resets[counter] = await self.storage.get_expiry(counter)
+            reset = max(1, math.ceil(ends - now))
+            remaining = max(window.item.amount - used, 0)
             states.append((remaining / window.item.amount, window, remaining, reset))
-            if remaining <= 0:
+            if remaining <= 0:  # spent: refused until the window starts again
                 self.spent[key] = max(self.spent.get(key, 0.0), now + reset)
         _, window, remaining, reset = min(states, key=lambda s: s[0])  # the nearest to empty
-        return [(b"ratelimit-policy", self.policy_header),
-                (b"ratelimit", f'"{window.name}";r={max(remaining, 0)};t={reset}'.encode())]
+        state = f'"{window.name}";r={max(remaining, 0)};t={reset}'
+        return state, [(b"ratelimit-policy", self.policy_header), (b"ratelimit", state.encode())]
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send, until: float) -> None:
         wait = max(1, math.ceil(until - time.time()))

@@ -93,8 +93,15 @@ async def _send(send: Send, status: int, headers: Headers, body: bytes) -> None:
 
 async def send_rendered(rendered: Rendered, scope: Scope, send: Send) -> None:
     """Answer one request (GET, HEAD or a cacheable POST) with `rendered`."""
-    inm = header(scope, b"if-none-match") if scope["method"] != "POST" else ""
-    use_gzip = rendered.gzipped is not None and accepts_gzip(header(scope, b"accept-encoding"))
+    inm = encoding = ""
+    for name, value in scope["headers"]:  # the two request headers that matter, in one pass
+        if name == b"if-none-match":
+            inm = value.decode("latin-1")
+        elif name == b"accept-encoding":
+            encoding = value.decode("latin-1")
+    if scope["method"] == "POST":
+        inm = ""
+    use_gzip = rendered.gzipped is not None and accepts_gzip(encoding)
     if inm and etag_matches(inm, rendered.etag):  # the ETag a 200 would carry now
         tag = gzip_etag(rendered.etag) if use_gzip else rendered.etag
         await _send(send, 304, caching_headers(tag, rendered.max_age), b"")

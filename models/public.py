@@ -20,6 +20,8 @@ class Claim(TypedDict):
     value: float | None
     value_text: str | None
     rank: int | None
+    rank_basis: str | None
+    qualifier: str | None
     note: str | None
 
 
@@ -32,10 +34,13 @@ class Score(TypedDict):
     entity_kind: str
     indicator: str
     cohort: str
-    cohort_size: int
+    cohort_size: int | None
     value: float | None
     value_text: str | None
     rank: int | None
+    rank_basis: str | None
+    qualifier: str | None
+    conflict_status: str
     note: str | None
     sources: list[Claim]
     conflicts: list[Claim]
@@ -56,6 +61,9 @@ class RankingEntry(TypedDict):
     previous_value: float | None
     value_change: float | None
     has_conflict: bool
+    conflict_status: str
+    rank_basis: str | None
+    framework_id: str | None
     source_ids: list[str]
 
 
@@ -66,13 +74,25 @@ class RankingMeta(TypedDict):
     year: int
     indicator: str
     cohort: str
-    cohort_size: int
+    framework_id: str | None
+    cohort_size: int | None
+    cohort_size_basis: str
+    cohort_size_source: str | None
     members_listed: int
     ranked: int
     with_value: int
-    complete: bool
+    complete: bool | None
+    unresolved: int
+    rank_bases: dict[str, int]
     previous_year: int
     previous_available: bool
+
+
+class RankingHistoryMeta(TypedDict):
+    """`meta` of /v1/rankings/history: every edition the rows come from."""
+
+    total: int
+    editions: list[RankingMeta]
 
 
 class EntityRef(TypedDict):
@@ -140,6 +160,8 @@ class Aggregate(TypedDict):
     statistic: str
     value: float | None
     value_text: str | None
+    qualifier: str | None
+    conflict_status: str
     note: str | None
     sources: list[Claim]
     conflicts: list[Claim]
@@ -166,18 +188,22 @@ class Statistic(TypedDict):
     period_end: str | None
     value: float
     value_text: str
+    rank_basis: str | None
+    qualifier: str | None
     source_id: str
     note: str | None
 
 
 class FigureRef(TypedDict):
+    """A figure a source is cited for: a score, an aggregate or a statistic (`kind`)."""
     kind: str
     id: int
-    year: int
+    year: int | None
     entity_code: str | None
-    cohort: str
-    indicator: str
+    cohort: str | None
+    indicator: str | None
     statistic: str | None
+    metric: str | None
     value_text: str | None
     rank: int | None
     agrees: bool
@@ -191,6 +217,7 @@ class Source(TypedDict):
     published_date: str | None
     language: str
     tier: str
+    tier_reason: str
     figure_count: int
     figures: NotRequired[list[FigureRef]]
 
@@ -199,10 +226,12 @@ class Coverage(TypedDict):
     year: int
     cohort: str
     indicator: str
-    cohort_size: int
+    cohort_size: int | None
+    cohort_size_basis: str
     with_value: int
     with_rank: int
     figures: int
+    unresolved: int
 
 
 class SeriesPoint(TypedDict):
@@ -212,9 +241,26 @@ class SeriesPoint(TypedDict):
     value: float | None
     value_text: str | None
     rank: int | None
-    cohort_size: int
+    rank_basis: str | None
+    qualifier: str | None
+    cohort_size: int | None
     source_ids: list[str]
     has_conflict: bool
+    conflict_status: str
+
+
+class MergerLink(TypedDict):
+    """One pre-2025 province forming part of one post-2025 province."""
+
+    old_code: str
+    old_name_vi: str
+    old_name_en: str
+    new_code: str
+    new_name_vi: str
+    new_name_en: str
+    valid_from: str | None
+    source_id: str
+    note: str | None
 
 
 class CollectionMeta(TypedDict):

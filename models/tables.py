@@ -24,6 +24,7 @@ class Source(SQLModel, table=True):
     published_date: str | None = None  # YYYY-MM-DD, YYYY-MM or YYYY as published
     language: str
     tier: str  # official | government | press | third-party
+    tier_reason: str = ""  # the source_tiers.csv rule that gave the tier
     tier_rank: int  # 0 = preferred
     file: str
     figure_count: int = 0  # claims and statistics citing it, counted at load time
@@ -94,9 +95,20 @@ class Cohort(SQLModel, table=True):
     level: str
     name_vi: str
     name_en: str
-    size: int
+    size: int  # fixed cohorts: every year; others: the largest size any year had
+    fixed: bool = False
     source_id: str = Field(foreign_key="source.id")
     note: str | None = None
+
+
+class CohortYear(SQLModel, table=True):
+    """A cohort's size in one year: by membership, stated by a source, or unknown."""
+
+    cohort: str = Field(primary_key=True, foreign_key="cohort.code")
+    year: int = Field(primary_key=True)
+    size: int | None = None
+    basis: str  # membership | stated | unknown
+    source_id: str | None = Field(default=None, foreign_key="source.id")
 
 
 class CohortMember(SQLModel, table=True):
@@ -123,6 +135,9 @@ class Score(SQLModel, table=True):
     rank: int | None = None
     note: str | None = None
     has_conflict: bool = False
+    conflict_status: str = "none"  # none | resolved_by_tier | resolved_by_agreement | unresolved
+    rank_basis: str | None = None  # stated | list_order | leads_wording
+    qualifier: str | None = None  # approximately | more_than | less_than | at_least
     # The claims, summarised for list views and exports: ';'-joined source ids in claim
     # order, of the sources that agree with the served figure and of those that do not.
     source_ids: str = ""
@@ -141,6 +156,8 @@ class Aggregate(SQLModel, table=True):
     value_text: str | None = None
     note: str | None = None
     has_conflict: bool = False
+    conflict_status: str = "none"
+    qualifier: str | None = None
 
 
 class Claim(SQLModel, table=True):
@@ -155,6 +172,8 @@ class Claim(SQLModel, table=True):
     value_text: str | None = None
     rank: int | None = None
     agrees: bool  # False: the source gives a different value or rank (a conflict)
+    rank_basis: str | None = None
+    qualifier: str | None = None
     note: str | None = None
     file: str
     line: int
@@ -182,6 +201,8 @@ class Statistic(SQLModel, table=True):
     unit: str
     source_id: str = Field(foreign_key="source.id")
     note: str | None = None
+    rank_basis: str | None = None  # for statistics that are ranks
+    qualifier: str | None = None
 
 
 class Ranking(SQLModel, table=True):
@@ -190,12 +211,17 @@ class Ranking(SQLModel, table=True):
     year: int = Field(primary_key=True)
     cohort: str = Field(primary_key=True, foreign_key="cohort.code")
     indicator_code: str = Field(primary_key=True)
-    cohort_size: int
+    cohort_size: int | None = None  # the year's size; None when no source states it
+    cohort_size_basis: str  # membership | stated | unknown
+    cohort_size_source: str | None = None
     members_listed: int
     ranked: int
     with_value: int
-    complete: bool
+    complete: bool | None = None  # None when the size is unknown
     previous_available: bool
+    unresolved: int = 0  # entries whose served figure is an unresolved conflict
+    rank_bases: str = "{}"  # JSON: ranked entries per rank basis
+    framework_id: str | None = None  # the edition in force that year (frameworks.csv)
 
 
 class RankingEntry(SQLModel, table=True):
@@ -216,4 +242,20 @@ class RankingEntry(SQLModel, table=True):
     previous_value: float | None = None
     value_change: float | None = None
     has_conflict: bool = False
+    conflict_status: str = "none"
+    rank_basis: str | None = None
     source_ids: str = ""
+
+
+class Coverage(SQLModel, table=True):
+    """How complete one year, cohort and indicator is, zero rows included (derived)."""
+
+    year: int = Field(primary_key=True)
+    cohort: str = Field(primary_key=True, foreign_key="cohort.code")
+    indicator_code: str = Field(primary_key=True)
+    cohort_size: int | None = None
+    cohort_size_basis: str
+    with_value: int
+    with_rank: int
+    figures: int
+    unresolved: int

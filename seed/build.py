@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 
 from models.tables import Dataset
 from seed.catalog import Catalog, parse_catalog
+from seed.coverage import derive_cohort_years, derive_coverage
 from seed.figures import Figures, parse_figures, resolve
 from seed.rankings import derive_rankings
 from seed.rows import Problems
@@ -88,6 +89,7 @@ def build_rows(catalog: Catalog, figures: Figures) -> dict[str, list[dict[str, A
                 row["synthetic"] = False
             else:
                 row.pop("rank")
+                row.pop("rank_basis")
             rows[kind].append(row)
             pairs = sorted(zip(claims, agrees, strict=True),
                            key=lambda p: (p[0].tier_rank, p[0].source_id))
@@ -99,6 +101,7 @@ def build_rows(catalog: Catalog, figures: Figures) -> dict[str, list[dict[str, A
                     "id": len(rows["claim"]) + 1, "figure_kind": kind, "figure_id": fid,
                     "source_id": claim.source_id, "value": claim.value,
                     "value_text": claim.value_text, "rank": claim.rank, "agrees": agree,
+                    "rank_basis": claim.rank_basis, "qualifier": claim.qualifier,
                     "note": claim.note, "file": claim.file, "line": claim.line,
                 })
     return rows
@@ -158,7 +161,9 @@ def load(directory: Path, database_url: str, synthetic: int = 0) -> LoadResult:
     if synthetic:
         add_synthetic(rows, synthetic)
         version = f"{version}-synthetic-{synthetic}"
+    derive_cohort_years(rows, catalog)
     derive_rankings(rows)
+    derive_coverage(rows)
     count_citations(rows)
     summarise_memberships(rows)
     dataset = {"id": 1, "version": version, "built_at": built_at(),

@@ -15,25 +15,29 @@ from seed.rows import Problems, Row, read_rows
 
 SOURCE_FILES = ("sources.csv", "sources_extra.csv", "sources_merger.csv")
 SOURCE_COLUMNS = ["source_id", "url", "title", "publisher", "published_date", "language"]
-# Preference when sources disagree: the DTI portal itself, then government portals
-# (ministries, provincial portals), then the press, then third-party compilations.
+# Preference when sources disagree: the publisher of the assessment (the DTI portal and
+# the ministry in charge), then government portals (ministries, provinces), then the
+# press, then third-party compilations. Which host is which: source_tiers.csv.
 TIERS = ("official", "government", "press", "third-party")
-THIRD_PARTY_HOSTS = ("huggingface.co", "github.com", "wikipedia.org")
+RANK_BASES = ("stated", "list_order", "leads_wording")
+QUALIFIERS = ("approximately", "more_than", "less_than", "at_least")
 INDICATOR_KINDS = {"root", "pillar", "main", "component", "criterion"}
 LEVELS = {"province", "ministry", "national"}
 DATE_PATTERN = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 NATION_CODE = "VN"
 
 
-def source_tier(url: str | None) -> str:
+TierRule = tuple[str, str, str]  # host (or * for every other source), tier, reason
+
+
+def source_tier(url: str | None, rules: list[TierRule]) -> tuple[str, str]:
+    """The tier and its reason: the first rule whose host is the URL's host or a parent
+    domain of it; `*` matches every other source, those without a URL included."""
     host = (urlparse(url).hostname or "") if url else ""
-    if host == "dti.gov.vn" or host.endswith(".dti.gov.vn"):
-        return "official"
-    if host.endswith(".gov.vn"):
-        return "government"
-    if any(host == h or host.endswith("." + h) for h in THIRD_PARTY_HOSTS):
-        return "third-party"
-    return "press"
+    for pattern, tier, reason in rules:
+        if pattern == "*" or (host and (host == pattern or host.endswith("." + pattern))):
+            return tier, reason
+    raise ValueError("source_tiers.csv has no '*' rule")
 
 
 def check_date(row: Row, column: str) -> str | None:
@@ -66,6 +70,22 @@ class Catalog:
     cohorts: dict[str, dict[str, Any]] = field(default_factory=dict)
     members: list[dict[str, str]] = field(default_factory=list)
     metrics: dict[str, dict[str, Any]] = field(default_factory=dict)
+    tier_rules: list[TierRule] = field(default_factory=list)
+    # (cohort, year) -> {"size", "source_id", "evidence"}: sizes a source states
+    cohort_sizes: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)
+    # (file, line) -> {"rank_basis", "qualifier", "evidence", "line"}: reviewed caveats
+    caveats: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)
+
+    def year_size(self, cohort: str, year: int) -> tuple[int | None, str, str | None]:
+        """(size, basis, source) of a cohort in one year: fixed by membership, stated by
+        a source that year, or unknown (None) when no source states it."""
+        found = self.cohorts[cohort]
+        if found["fixed"]:
+            return found["size"], "membership", found["source_id"]
+        stated = self.cohort_sizes.get((cohort, year))
+        if stated is not None:
+            return stated["size"], "stated", stated["source_id"]
+        return None, "unknown", None
 
     def source(self, row: Row, column: str = "source_id") -> str | None:
         sid = row.required(column)
@@ -77,13 +97,25 @@ class Catalog:
 
 def parse_catalog(directory: Path, problems: Problems) -> Catalog:
     cat = Catalog()
+    _tier_rules(directory, problems, cat)
     _sources(directory, problems, cat)
     _frameworks(directory, problems, cat)
     _indicators(directory, problems, cat)
     _entities(directory, problems, cat)
     _cohorts(directory, problems, cat)
     _metrics(directory, problems, cat)
+    _cohort_sizes(directory, problems, cat)
+    _caveats(directory, problems, cat)
     return cat
+
+
+def _tier_rules(d: Path, p: Problems, cat: Catalog) -> None:
+    for row in read_rows(p, d, "source_tiers.csv", ["host", "tier", "reason"]):
+        tier = row.choice("tier", TIERS, "tier")
+        if tier:
+            cat.tier_rules.append((row.required("host").lower(), tier, row.required("reason")))
+    if cat.tier_rules and cat.tier_rules[-1][0] != "*":
+        p.add("source_tiers.csv", 0, "host", "the last rule must be '*' (every other source)")
 
 
 def _sources(d: Path, p: Problems, cat: Catalog) -> None:
@@ -94,12 +126,13 @@ def _sources(d: Path, p: Problems, cat: Catalog) -> None:
                 row.fail("source_id", f"duplicate source id (first in {cat.sources[sid]['file']})")
                 continue
             url = row.text("url")
-            tier = source_tier(url)
+            tier, reason = source_tier(url, cat.tier_rules) if cat.tier_rules \
+                else ("press", "")
             cat.sources[sid] = {
                 "id": sid, "url": url, "title": row.required("title"),
                 "publisher": row.required("publisher"),
                 "published_date": check_date(row, "published_date"),
-                "language": row.required("language"), "tier": tier,
+                "language": row.required("language"), "tier": tier, "tier_reason": reason,
                 "tier_rank": TIERS.index(tier), "file": name,
             }
 
@@ -258,7 +291,8 @@ MEMBER_RULES: dict[str, Callable[[dict[str, Any]], bool]] = {
 
 
 def _cohorts(d: Path, p: Problems, cat: Catalog) -> None:
-    columns = ["code", "level", "name_vi", "name_en", "size", "members", "source_id", "note"]
+    columns = ["code", "level", "name_vi", "name_en", "size", "fixed", "members", "source_id",
+               "note"]
     for row in read_rows(p, d, "cohorts.csv", columns):
         code, size = row.code("code"), row.integer("size")
         rule = row.choice("members", MEMBER_RULES, "membership rule")
@@ -268,6 +302,7 @@ def _cohorts(d: Path, p: Problems, cat: Catalog) -> None:
         cat.cohorts[code] = {"code": code, "level": row.required("level"),
                              "name_vi": row.required("name_vi"),
                              "name_en": row.required("name_en"), "size": size,
+                             "fixed": bool(row.boolean("fixed")),
                              "source_id": cat.source(row), "note": row.text("note")}
         if rule:
             cat.members += [{"cohort": code, "entity_code": e["code"]}
@@ -285,3 +320,45 @@ def _metrics(d: Path, p: Problems, cat: Catalog) -> None:
                              "name_en": row.required("name_en"),
                              "unit": row.choice("unit", units, "unit"),
                              "definition": row.required("definition")}
+
+
+def _cohort_sizes(d: Path, p: Problems, cat: Catalog) -> None:
+    for row in read_rows(p, d, "cohort_sizes.csv",
+                         ["cohort", "year", "size", "source_id", "evidence"]):
+        cohort, year, size = row.required("cohort"), row.integer("year"), row.integer("size")
+        found = cat.cohorts.get(cohort)
+        if found is None or found["fixed"]:
+            row.fail("cohort", f"{cohort!r} is not a cohort whose size varies by year")
+            continue
+        if year is None or size is None or size < 1:
+            row.fail("size", "year and a positive size are required")
+            continue
+        if size > found["size"]:
+            row.fail("size", f"{size} is more than the cohort's largest size {found['size']} "
+                             "(cohorts.csv)")
+        if (cohort, year) in cat.cohort_sizes:
+            row.fail("year", f"duplicate size for {cohort} in {year}")
+            continue
+        cat.cohort_sizes[cohort, year] = {"size": size, "source_id": cat.source(row),
+                                          "evidence": row.required("evidence")}
+
+
+CAVEAT_FILES = ("provincial_scores.csv", "ministry_scores.csv", "national_scores.csv",
+                "public_service_stats.csv")
+
+
+def _caveats(d: Path, p: Problems, cat: Catalog) -> None:
+    """figure_caveats.csv: the reviewed reading of notes, one figure row each."""
+    columns = ["file", "line", "rank_basis", "qualifier", "evidence"]
+    for row in read_rows(p, d, "figure_caveats.csv", columns):
+        name, line = row.choice("file", CAVEAT_FILES, "figure file"), row.integer("line")
+        basis, qualifier = row.text("rank_basis"), row.text("qualifier")
+        if basis is not None and basis not in (*RANK_BASES, "unclear"):
+            row.fail("rank_basis", f"unknown rank basis {basis!r}")
+        if qualifier is not None and qualifier not in QUALIFIERS:
+            row.fail("qualifier", f"unknown qualifier {qualifier!r}")
+        if name is None or line is None:
+            continue
+        cat.caveats[name, line] = {"rank_basis": basis, "qualifier": qualifier,
+                                   "evidence": row.text("evidence") or "",
+                                   "line": row.line, "used": False}

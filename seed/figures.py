@@ -51,6 +51,8 @@ class ClaimIn:
     note: str | None
     file: str
     line: int
+    rank_basis: str | None = None  # stated | list_order | leads_wording (None: unclear)
+    qualifier: str | None = None  # approximately | more_than | less_than | at_least
 
 
 @dataclass
@@ -61,15 +63,34 @@ class Figures:
     statistics: list[dict[str, Any]] = field(default_factory=list)
 
 
+def caveat(cat: Catalog, row: Row, has_rank: bool) -> tuple[str | None, str | None]:
+    """(rank basis, qualifier) of a figure row: what figure_caveats.csv read in its note,
+    else a rank as stated and a value as exact (the data README's convention)."""
+    found = cat.caveats.get((row.file, row.line))
+    basis = "stated" if has_rank else None
+    if found is None:
+        return basis, None
+    found["used"] = True
+    if found["evidence"] != (row.text("note") or ""):
+        row.fail("note", f"figure_caveats.csv:{found['line']} quotes another note for this "
+                         "row; review the caveat table against the data")
+    if found["rank_basis"]:
+        basis = None if found["rank_basis"] == "unclear" else found["rank_basis"]
+    return basis, found["qualifier"]
+
+
 def _claim(cat: Catalog, row: Row, value: tuple[float, str] | None, rank: int | None) -> ClaimIn:
     sid = cat.source(row) or ""
     src = cat.sources.get(sid, {"tier_rank": 9, "url": None})
+    basis, qualifier = caveat(cat, row, rank is not None)
     return ClaimIn(sid, src["tier_rank"], bool(src["url"]), value[0] if value else None,
-                   value[1] if value else None, rank, row.text("note"), row.file, row.line)
+                   value[1] if value else None, rank, row.text("note"), row.file, row.line,
+                   basis, qualifier)
 
 
 def _check_figure(cat: Catalog, row: Row, level: str, indicator: str, cohort: str,
-                  value: tuple[float, str] | None, rank: int | None) -> bool:
+                  value: tuple[float, str] | None, rank: int | None,
+                  year: int | None = None) -> bool:
     scale = cat.scales.get((level, indicator))
     ok = True
     if scale is None:
@@ -81,9 +102,12 @@ def _check_figure(cat: Catalog, row: Row, level: str, indicator: str, cohort: st
     elif scale == "rank" and value:
         row.fail("value", f"{indicator} is a rank; the value column must be empty")
         ok = False
-    size = cat.cohorts[cohort]["size"]
+    # The year's size where a source states it; otherwise the largest size any year had.
+    stated = cat.year_size(cohort, year)[0] if year is not None else None
+    size = stated or cat.cohorts[cohort]["size"]
     if rank is not None and not 1 <= rank <= size:
-        row.fail("rank", f"rank {rank} is outside 1..{size} (cohort {cohort})")
+        where = f"cohort {cohort} in {year}" if stated else f"cohort {cohort}"
+        row.fail("rank", f"rank {rank} is outside 1..{size} ({where})")
         ok = False
     if value is None and rank is None:
         row.fail("value", "a figure needs a value or a rank")
@@ -98,7 +122,8 @@ def parse_figures(d: Path, p: Problems, cat: Catalog) -> Figures:
     def add_score(row: Row, year: int | None, entity: str, level: str, indicator: str,
                   cohort: str) -> None:
         value, rank = row.number("value"), row.integer("rank")
-        if year is None or not _check_figure(cat, row, level, indicator, cohort, value, rank):
+        if year is None or not _check_figure(cat, row, level, indicator, cohort, value, rank,
+                                             year):
             return
         key = (year, entity, indicator, cohort)
         dup = (*key, row.text("source_id"))
@@ -145,6 +170,10 @@ def parse_figures(d: Path, p: Problems, cat: Catalog) -> Figures:
 
     _aggregates(d, p, cat, figs)
     _statistics(d, p, cat, figs)
+    for (name, line), found in cat.caveats.items():
+        if not found["used"]:
+            p.add("figure_caveats.csv", found["line"], "line",
+                  f"{name} has no figure row at line {line} (the table is out of date)")
     return figs
 
 
@@ -229,11 +258,13 @@ def _statistics(d: Path, p: Problems, cat: Catalog, figs: Figures) -> None:
             row.fail("source_id", f"duplicate row: same statistic and source as line {seen[dup]}")
             continue
         seen[dup] = row.line
+        basis, qualifier = caveat(cat, row, unit == "rank")
         figs.statistics.append({
             "entity_code": code, "entity_name": row.required("entity_name"), "metric": metric,
             "as_of": dates[0], "period_start": dates[1], "period_end": dates[2],
             "ref_date": dates[0] or dates[2] or dates[1], "value": value[0],
             "value_text": value[1], "unit": unit, "source_id": source, "note": row.text("note"),
+            "rank_basis": basis, "qualifier": qualifier,
         })
 
 
@@ -260,8 +291,48 @@ def _best(claims: list[ClaimIn], attr: str,
     return chosen, min(members, key=claim_key)
 
 
+# How sure the served figure is, from best to worst: no source disagrees; a better tier
+# decided; within the best tier more sources agreed; or only record-keeping details (the
+# source that gave the value also gave the rank, a URL, the source id) broke a tie.
+CONFLICT_STATUSES = ("none", "resolved_by_tier", "resolved_by_agreement", "unresolved")
+BASIS_STRENGTH = ("stated", "list_order", "leads_wording")
+
+
+def _status(claims: list[ClaimIn], attr: str, chosen: Any) -> str:
+    groups: dict[Any, list[ClaimIn]] = defaultdict(list)
+    for claim in claims:
+        if getattr(claim, attr) is not None:
+            groups[getattr(claim, attr)].append(claim)
+    if len(groups) <= 1:
+        return "none"
+
+    def tier(group: list[ClaimIn]) -> int:
+        return min(c.tier_rank for c in group)
+
+    mine = groups[chosen]
+    others = [g for v, g in groups.items() if v != chosen]
+    if tier(mine) < min(tier(g) for g in others):
+        return "resolved_by_tier"
+    rivals = [g for g in others if tier(g) == tier(mine)]
+    return "resolved_by_agreement" if all(len(mine) > len(g) for g in rivals) \
+        else "unresolved"
+
+
+def _basis(claims: list[ClaimIn], rank: int | None) -> str | None:
+    """The firmest basis among the agreeing claims that give the served rank."""
+    bases = {c.rank_basis for c in claims if rank is not None and c.rank == rank}
+    return next((b for b in BASIS_STRENGTH if b in bases), None)
+
+
+def _qualifier(claims: list[ClaimIn], value: float | None, lead: ClaimIn) -> str | None:
+    """None when any source gives the served value exactly; else how the lead hedges it."""
+    giving = [c for c in claims if value is not None and c.value == value]
+    return None if not giving or any(c.qualifier is None for c in giving) else lead.qualifier
+
+
 def resolve(claims: list[ClaimIn]) -> dict[str, Any]:
-    """Pick the served value and rank and mark each claim as agreeing or conflicting."""
+    """Pick the served value and rank, say how sure they are, and mark each claim as
+    agreeing or conflicting."""
     value = _best(claims, "value")
     rank = _best(claims, "rank", value[1] if value else None)
     agrees = [
@@ -270,11 +341,18 @@ def resolve(claims: list[ClaimIn]) -> dict[str, Any]:
         for c in claims
     ]
     lead = value[1] if value else rank[1] if rank else claims[0]
+    statuses = [_status(claims, "value", value[0]) if value else "none",
+                _status(claims, "rank", rank[0]) if rank else "none"]
+    served_rank = rank[0] if rank else None
     return {
         "value": value[0] if value else None,
         "value_text": value[1].value_text if value else None,
-        "rank": rank[0] if rank else None,
+        "rank": served_rank,
         "note": lead.note,
         "has_conflict": not all(agrees),
+        "conflict_status": max(statuses, key=CONFLICT_STATUSES.index),
+        "rank_basis": _basis([c for c, ok in zip(claims, agrees, strict=True) if ok],
+                             served_rank),
+        "qualifier": _qualifier(claims, value[0] if value else None, lead),
         "agrees": agrees,
     }

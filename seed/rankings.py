@@ -8,8 +8,11 @@ Nothing is added that is not in `score`: changes are differences of stored figur
 
 from __future__ import annotations
 
-from collections import defaultdict
+import json
+from collections import Counter, defaultdict
 from typing import Any
+
+from seed.coverage import framework_of
 
 
 def _order(figure: dict[str, Any] | None, code: str) -> tuple[int, float, str]:
@@ -23,7 +26,8 @@ def _order(figure: dict[str, Any] | None, code: str) -> tuple[int, float, str]:
 def derive_rankings(rows: dict[str, list[dict[str, Any]]]) -> None:
     """Fill rows['ranking'] and rows['rankingentry'] from scores, members and entities."""
     names = {e["code"]: (e["name_vi"], e["name_en"]) for e in rows["entity"]}
-    sizes = {c["code"]: c["size"] for c in rows["cohort"]}
+    sizes = {(c["cohort"], c["year"]): c for c in rows["cohortyear"]}
+    levels = {c["code"]: c["level"] for c in rows["cohort"]}
     members: dict[str, list[str]] = defaultdict(list)
     for m in rows["cohortmember"]:
         members[m["cohort"]].append(m["entity_code"])
@@ -35,7 +39,8 @@ def derive_rankings(rows: dict[str, list[dict[str, Any]]]) -> None:
         previous = figures.get((year - 1, cohort, indicator), {})
         codes = sorted(set(members[cohort]) | set(current),
                        key=lambda c: _order(current.get(c), c))
-        ranked = with_value = 0
+        ranked = with_value = unresolved = 0
+        bases: Counter[str] = Counter()
         for position, code in enumerate(codes, 1):
             now, before = current.get(code), previous.get(code)
             rank = now["rank"] if now else None
@@ -44,6 +49,9 @@ def derive_rankings(rows: dict[str, list[dict[str, Any]]]) -> None:
             prev_value = before["value"] if before else None
             ranked += rank is not None
             with_value += value is not None
+            unresolved += bool(now and now["conflict_status"] == "unresolved")
+            if now is not None and rank is not None:
+                bases[now["rank_basis"] or "unclear"] += 1
             rows["rankingentry"].append({
                 "year": year, "cohort": cohort, "indicator_code": indicator,
                 "position": position, "entity_code": code, "entity_name_vi": names[code][0],
@@ -54,9 +62,16 @@ def derive_rankings(rows: dict[str, list[dict[str, Any]]]) -> None:
                 "value_change": round(value - prev_value, 6)
                 if value is not None and prev_value is not None else None,
                 "has_conflict": bool(now["has_conflict"]) if now else False,
+                "conflict_status": now["conflict_status"] if now else "none",
+                "rank_basis": now["rank_basis"] if now else None,
                 "source_ids": now["source_ids"] if now else ""})
+        size = sizes[cohort, year]
         rows["ranking"].append({
             "year": year, "cohort": cohort, "indicator_code": indicator,
-            "cohort_size": sizes[cohort], "members_listed": len(codes), "ranked": ranked,
-            "with_value": with_value, "complete": ranked >= sizes[cohort],
-            "previous_available": bool(previous)})
+            "cohort_size": size["size"], "cohort_size_basis": size["basis"],
+            "cohort_size_source": size["source_id"], "members_listed": len(codes),
+            "ranked": ranked, "with_value": with_value,
+            "complete": ranked >= size["size"] if size["size"] else None,
+            "previous_available": bool(previous), "unresolved": unresolved,
+            "rank_bases": json.dumps(dict(sorted(bases.items()))),
+            "framework_id": framework_of(rows, year, levels[cohort])})

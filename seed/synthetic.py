@@ -24,10 +24,11 @@ def add_synthetic(rows: dict[str, list[dict[str, Any]]], count: int, seed: int =
     rows["source"].append({
         "id": SOURCE_ID, "url": None, "title": "Synthetic benchmark data (not a publication)",
         "publisher": "dti-api seed --synthetic", "published_date": None, "language": "en",
-        "tier": "third-party", "tier_rank": 3, "file": "synthetic"})
+        "tier": "third-party", "tier_reason": "synthetic benchmark data", "tier_rank": 3,
+        "file": "synthetic"})
     rows["cohort"].append({
         "code": COHORT, "level": "province", "name_vi": "Dữ liệu tổng hợp (benchmark)",
-        "name_en": "Synthetic entities (benchmark)", "size": entities,
+        "name_en": "Synthetic entities (benchmark)", "size": entities, "fixed": True,
         "source_id": SOURCE_ID, "note": "synthetic"})
     codes = [f"S-{i:06d}" for i in range(1, entities + 1)]
     for code in codes:
@@ -67,10 +68,12 @@ def add_synthetic(rows: dict[str, list[dict[str, Any]]], count: int, seed: int =
                     "id": score_id, "year": year, "entity_code": code,
                     "indicator_code": indicator, "cohort": COHORT, "value": value,
                     "value_text": text, "rank": rank, "note": "synthetic",
-                    "has_conflict": False, "source_ids": SOURCE_ID, "conflict_ids": "",
+                    "has_conflict": False, "conflict_status": "none", "rank_basis": "stated",
+                    "qualifier": None, "source_ids": SOURCE_ID, "conflict_ids": "",
                     "synthetic": True})
                 rows["claim"].append({
                     "id": claim_id, "figure_kind": "score", "figure_id": score_id,
                     "source_id": SOURCE_ID, "value": value, "value_text": text,
-                    "rank": rank, "agrees": True, "note": "synthetic",
+                    "rank": rank, "agrees": True, "rank_basis": "stated", "qualifier": None,
+                    "note": "synthetic",
                     "file": "synthetic", "line": 0})

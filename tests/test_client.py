@@ -23,6 +23,7 @@ ARGUMENTS: dict[str, dict[str, Any]] = {
     "get_entity": {"code": "48"}, "get_entity_series": {"code": "48"},
     "get_framework": {"id": "DTI_922_2022-province"}, "get_indicator": {"code": "DTI"},
     "get_source": {"id": "dti-gov-vn-xep-hang-2022"}, "get_ranking": {"year": 2022},
+    "get_ranking_history": {"entity": "48,49"},
     "get_data_document": {"name": "README.md"}, "graphql_get": {"query": "{ dataset { version } }"},
 }
 TEXT = {"get_docs", "get_data_document"}  # text/html and text/markdown: the body is text

@@ -66,10 +66,24 @@ def test_mpi_2022_keeps_both_published_values(sqlite_url: str) -> None:
     assert value in {"0.8219", "0.8218"}
 
 
-def test_preferred_source_wins_and_majority_breaks_ties(sqlite_url: str) -> None:
-    # HCMC 2022 GOV pillar: two sources say 3, the MIC page says 2.
-    assert score(sqlite_url, 2022, "79", "GOV")[1:] == (3, "provinces-63", 1)
-    assert ("mic-en-hcm-2022", None, 2, 0) in claims(sqlite_url, 2022, "79", "GOV")
+def test_preferred_source_wins_and_majority_breaks_ties(sqlite_url: str, seed_copy: Path,
+                                                        tmp_path: Path) -> None:
+    # HCMC 2022 GOV pillar: the ministry in charge (mic.gov.vn, official) says 2; a
+    # provincial portal and a magazine say 3. The better tier wins.
+    assert score(sqlite_url, 2022, "79", "GOV")[1:] == (2, "provinces-63", 1)
+    assert ("mic-en-hcm-2022", None, 2, 1) in claims(sqlite_url, 2022, "79", "GOV")
+    assert query(sqlite_url, "SELECT conflict_status FROM score WHERE year=2022 AND "
+                             "entity_code='79' AND indicator_code='GOV'") == [
+        ("resolved_by_tier",)]
+    # Within one tier, two press sources outvote one.
+    with (seed_copy / "provincial_scores.csv").open("a", encoding="utf-8") as f:
+        f.write("2023,30,DTI,,40,vneconomy-2023,test row\n2023,30,DTI,,40,vietbao-2023,test\n"
+                "2023,30,DTI,,41,baomoi-quangngai-2023,test\n")
+    url = f"sqlite:///{tmp_path / 'vote.sqlite'}"
+    load(seed_copy, url)
+    assert query(url, "SELECT rank, conflict_status FROM score WHERE year=2023 AND "
+                      "entity_code='30' AND indicator_code='DTI'") == [
+        (40, "resolved_by_agreement")]
     # Bắc Ninh 2020 pillar values come from a third-party compilation only: still served.
     assert query(sqlite_url, "SELECT tier FROM source WHERE id='hf-letrinhan-vn-dti'") == [
         ("third-party",)]

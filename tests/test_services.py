@@ -124,15 +124,22 @@ def test_coverage_matches_the_scores(ctx: Any) -> None:
                                                       cohorts=("provinces-63",),
                                                       indicators=("DTI",)), ALL).items
     assert cov == [{"year": 2022, "cohort": "provinces-63", "indicator": "DTI",
-                    "cohort_size": 63, "with_value": 7, "with_rank": 63, "figures": 63}]
+                    "cohort_size": 63, "cohort_size_basis": "membership", "with_value": 7,
+                    "with_rank": 63, "figures": 63, "unresolved": 0}]
 
 
 def test_sources_by_tier(ctx: Any) -> None:
     official = figures.list_sources(ctx, figures.SourceFilter("official"), ALL).items
     assert {s["id"] for s in official} == {"dti-gov-vn-xep-hang-2022", "sx_dti_home",
-                                           "sx_dti_xh2022"}
-    detail = figures.get_source(ctx, "mic-en-hcm-2022")
-    assert any(not f["agrees"] for f in detail["figures"])
+                                           "sx_dti_xh2022", "mic-en-hcm-2022",
+                                           "sx_mic_en_egdi2020"}
+    assert {s["tier_reason"] for s in official if "mic" in s["id"]} == {
+        "Ministry of Information and Communications: in charge of the DTI until the 2025 "
+        "merger"}
+    # an official page is the served value; a press page that read it differently disagrees
+    assert all(f["agrees"] for f in figures.get_source(ctx, "mic-en-hcm-2022")["figures"])
+    detail = figures.get_source(ctx, "binhphuoc-honquan-2022")
+    assert sum(not f["agrees"] for f in detail["figures"]) == 2
 
 
 def test_filters_parse_text_and_lists_alike() -> None:

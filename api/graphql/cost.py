@@ -50,12 +50,14 @@ LIST_BOUNDS = {
     ("Source", "scores"): "scores_per_source",
     ("Framework", "indicators"): "indicators_per_framework",
     ("Indicator", "children"): "children_per_indicator",
+    ("RankingHistory", "editions"): "ranking_editions",
 }
 # Root connections -> the collection whose size bounds their page.
 CONNECTIONS = {"frameworks": "frameworks", "indicators": "indicators", "entities": "entities",
                "scores": "scores", "aggregates": "aggregates", "statistics": "statistics",
                "metrics": "metrics", "sources": "sources", "coverage": "coverage",
-               "ranking": "ranking_entries"}
+               "ranking": "ranking_entries", "rankingHistory": "ranking_entries_all",
+               "merger": "merger_links"}
 PER_INDICATOR = {("Entity", "series"), ("Entity", "scores")}  # times the indicators asked
 
 

@@ -144,8 +144,8 @@ def execute(state: AppState, schema: strawberry.Schema, query: str, variables: A
                             "message": message}]) from None
     finally:
         ctx.close()
-    if info is not None:
-        info.extra["graphql_cost"] = ctx.cost
+    if info is not None:  # what the rate limiter charges: nothing for a refused query
+        info.extra["graphql_cost"] = ctx.cost if result.data is not None else 0
     if result.errors:  # strawberry leaves errors raised before execution unmasked
         result.errors = [masked(e) for e in result.errors]
     return result

@@ -134,6 +134,25 @@ class Query:
             return {**meta, "entries": _connection(result)}
         return _maybe(info, run)
 
+    @strawberry.field(description="Every published rank of some entities across editions.")
+    def ranking_history(self, info: Info, entity: list[str], years: str | None = None,
+                        indicator: str = DEFAULT_INDICATOR, cohort: str | None = None,
+                        first: int | None = None,
+                        after: str | None = None) -> t.RankingHistory | None:
+        raw = {"entity": entity, "year": years, "indicator": indicator, "cohort": cohort}
+
+        def run(ctx: Any) -> Any:
+            request = rankings.HistoryRequest.parse(raw)
+            page = page_request(first, after, edge_cursors=True, names=PAGE_NAMES)
+            result, meta = rankings.history(ctx, request, page)
+            return {**meta, "entries": _connection(result)}
+        return _maybe(info, run)
+
+    @strawberry.field(description="The 2025 merger: old province -> new province.")
+    def merger(self, info: Info, first: int | None = None,
+               after: str | None = None) -> Conn[t.MergerLink]:
+        return _list(info, catalog.list_merger, None, {}, first, after)
+
     @strawberry.field
     def aggregates(self, info: Info, year: str | None = None, cohort: list[str] | None = None,
                    indicator: list[str] | None = None, statistic: list[str] | None = None,

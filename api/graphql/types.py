@@ -178,9 +178,30 @@ class RankingEntry:
                        figures.sources_by_id, many=True)
 
 
-@view(pub.RankingMeta)
+@view(pub.RankingMeta, description="How complete one edition's ranking is.")
+class RankingEdition:
+    pass
+
+
+@view(pub.RankingMeta, register=False)
 class Ranking:
     entries: Connection[RankingEntry]
+
+
+@view(pub.RankingHistoryMeta)
+class RankingHistory:
+    entries: Connection[RankingEntry]
+
+
+@view(pub.MergerLink)
+class MergerLink:
+    @strawberry.field(name="old")
+    def old_entity(self: Row, info: Info) -> Entity:
+        return batched(self, info, "old", lambda r: r["old_code"], catalog.entities_by_code)
+
+    @strawberry.field(name="new")
+    def new_entity(self: Row, info: Info) -> Entity:
+        return batched(self, info, "new", lambda r: r["new_code"], catalog.entities_by_code)
 
 
 @view(pub.Aggregate, rename={"indicator": "indicatorCode"})

@@ -17,6 +17,7 @@ from enum import Enum
 from typing import Any, TypeVar, get_args, get_origin
 
 import strawberry
+from strawberry.scalars import JSON
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info  # noqa: F401  (resolver annotations name it)
 
@@ -34,6 +35,8 @@ class Lang(Enum):
 def _graphql_type(hint: Any) -> Any:
     """The annotation of a read-model key with nested read models replaced by their views."""
     origin = get_origin(hint)
+    if origin is dict:  # a small map, e.g. ranked entries per rank basis
+        return JSON
     if origin is list:
         return list[_graphql_type(get_args(hint)[0])]  # type: ignore[misc]
     if origin in (types.UnionType, typing.Union):
@@ -57,11 +60,13 @@ def _name(root: dict[str, Any], lang: Lang = Lang.VI) -> str:
 
 
 def view(model: type, rename: Mapping[str, str] | None = None,
-         description: str | None = None) -> Callable[[C], C]:
+         description: str | None = None, register: bool = True) -> Callable[[C], C]:
     """Build the strawberry type of `model`: its keys, then the decorated class's fields.
 
     `rename` maps a key to its GraphQL name where the key's own name is taken by a
     relation (a score's `indicator` code is `indicatorCode`; `indicator` is the object).
+    `register=False` for a second type over the same model (it is not the one nested
+    read models of that model map to).
     """
     def decorate(cls: C) -> C:
         annotations: dict[str, Any] = {}
@@ -80,6 +85,7 @@ def view(model: type, rename: Mapping[str, str] | None = None,
             own.pop(name, None)
         made: Any = type(cls.__name__, (), {**namespace, **own, "__annotations__": annotations})
         result: C = strawberry.type(made, description=description)
-        VIEWS[model] = result
+        if register:
+            VIEWS[model] = result
         return result
     return decorate

@@ -14,8 +14,10 @@ from starlette.types import Receive, Scope, Send
 
 from api.errors import ApiError
 
-NAME_PAIRS = (("name_vi", "name_en", "name"), ("entity_name_vi", "entity_name_en",
-                                               "entity_name"))
+NAME_PAIRS = (("name_vi", "name_en", "name"),
+              ("entity_name_vi", "entity_name_en", "entity_name"),
+              ("old_name_vi", "old_name_en", "old_name"),
+              ("new_name_vi", "new_name_en", "new_name"))
 
 
 def localise(item: Any, lang: str) -> Any:
@@ -48,10 +50,18 @@ def dumps(document: Any) -> bytes:
     return orjson.dumps(document)
 
 
+def _ref(item: dict[str, Any]) -> str:
+    """How a nested read model is named in a CSV cell: its source id, code or kind:id."""
+    if item.get("source_id") or item.get("code"):
+        return str(item.get("source_id") or item.get("code"))
+    if "kind" in item and "id" in item:
+        return f"{item['kind']}:{item['id']}"
+    return json.dumps(item, ensure_ascii=False)
+
+
 def _cell(value: Any) -> Any:
     if isinstance(value, list):
-        return ";".join(str(v.get("source_id") or v.get("code") or json.dumps(v))
-                        if isinstance(v, dict) else str(v) for v in value)
+        return ";".join(_ref(v) if isinstance(v, dict) else str(v) for v in value)
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False)
     if isinstance(value, bool):

@@ -73,6 +73,17 @@ def _rankings(ctx: QueryContext, p: dict[str, Any], _: dict[str, str],
     return Result(result.items, dict(meta), result.next_cursor)
 
 
+def _ranking_history(ctx: QueryContext, p: dict[str, Any], _: dict[str, str],
+                     page: PageRequest) -> Result:
+    result, meta = rankings.history(ctx, rankings.HistoryRequest.build(p), page)
+    return Result(result.items, dict(meta), result.next_cursor)
+
+
+def _merger(ctx: QueryContext, _: dict[str, Any], __: dict[str, str],
+            page: PageRequest) -> Result:
+    return page_result(catalog.list_merger(ctx, page))
+
+
 def _aggregates(ctx: QueryContext, p: dict[str, Any], _: dict[str, str],
                 page: PageRequest) -> Result:
     return page_result(figures.list_aggregates(ctx, figures.AggregateFilter.build(p), page))
@@ -131,6 +142,11 @@ ENDPOINTS: list[Endpoint] = [
     Endpoint("/v1/rankings", "get_ranking", "A ranked list with year-on-year change",
              pub.RankingEntry, _rankings, rankings.RankingRequest.PARAMS, not_found=True,
              meta=pub.RankingMeta),
+    Endpoint("/v1/rankings/history", "get_ranking_history",
+             "Every published rank of some entities across editions", pub.RankingEntry,
+             _ranking_history, rankings.HistoryRequest.PARAMS, meta=pub.RankingHistoryMeta),
+    Endpoint("/v1/merger", "list_merger", "The 2025 merger: old province -> new province",
+             pub.MergerLink, _merger, tag="catalog"),
     Endpoint("/v1/aggregates", "list_aggregates", "Published averages, growth and counts",
              pub.Aggregate, _aggregates, figures.AggregateFilter.PARAMS),
     Endpoint("/v1/statistics", "list_statistics", "Public-service statistics", pub.Statistic,

@@ -192,8 +192,12 @@ def list_entities(ctx: QueryContext, f: EntityFilter, page: PageRequest) -> Page
                                      .where(MEMBER.c.cohort == f.cohort)))
     if f.q:
         stmt = stmt.where(E.search_key.contains(fold(f.q).strip(), autoescape=True))
-    return paginate(ctx, f"entities|{f}", stmt, [SortKey(E.code)], page,
-                    lambda r: _entity(tuple(r.values())[:len(ENTITY_COLUMNS)]))
+    found = paginate(ctx, f"entities|{f}", stmt, [SortKey(E.code)], page,
+                     lambda r: _entity(tuple(r.values())[:len(ENTITY_COLUMNS)]))
+    links = merger_links(ctx.conn, [e["code"] for e in found.items])
+    for item in found.items:  # so an export names them too (`;`-joined codes in CSV)
+        item["predecessors"], item["successors"] = links[item["code"]]
+    return found
 
 
 def get_entity(ctx: QueryContext, code: str) -> pub.Entity:
@@ -201,16 +205,22 @@ def get_entity(ctx: QueryContext, code: str) -> pub.Entity:
     if row is None:
         raise not_found(f"no entity with code {code!r}")
     item = _entity(row)
-
-    def refs(own: Any, other: Any) -> list[pub.EntityRef]:
-        rows = ctx.conn.execute(select(E.code, E.name_vi, E.name_en)
-                                .join(LINK, other == E.code).where(own == code)
-                                .order_by(E.code)).all()
-        return [{"code": r.code, "name_vi": r.name_vi, "name_en": r.name_en} for r in rows]
-
-    item["predecessors"] = refs(LINK.c.new_code, LINK.c.old_code)
-    item["successors"] = refs(LINK.c.old_code, LINK.c.new_code)
+    item["predecessors"], item["successors"] = merger_links(ctx.conn, [code])[code]
     return item
+
+
+def list_merger(ctx: QueryContext, page: PageRequest) -> Page[pub.MergerLink]:
+    """The 2025 merger: which pre-2025 province became part of which new one."""
+    old, new = ENTITY.alias("old"), ENTITY.alias("new")
+    stmt = (select(LINK.c.old_code, old.c.name_vi.label("old_name_vi"),
+                   old.c.name_en.label("old_name_en"), LINK.c.new_code,
+                   new.c.name_vi.label("new_name_vi"), new.c.name_en.label("new_name_en"),
+                   new.c.valid_from, LINK.c.source_id, LINK.c.note)
+            .join(old, old.c.code == LINK.c.old_code).join(new, new.c.code == LINK.c.new_code))
+    keys = [SortKey(LINK.c.old_code), SortKey(LINK.c.new_code)]
+    fields = pub.MergerLink.__annotations__
+    return paginate(ctx, "merger", stmt, keys, page,
+                    lambda r: cast(pub.MergerLink, {k: r[k] for k in fields}))
 
 
 def list_metrics(ctx: QueryContext, page: PageRequest) -> Page[pub.Metric]:
@@ -324,5 +334,8 @@ def list_bounds(conn: Connection) -> dict[str, int]:
         "children_per_indicator": most("indicator", "framework_id, level, parent_code"),
         "predecessors_per_entity": most("entitylink", "new_code"),
         "successors_per_entity": most("entitylink", "old_code"),
+        "ranking_entries_all": one("SELECT COUNT(*) FROM rankingentry"),
+        "ranking_editions": one("SELECT COUNT(*) FROM ranking"),
+        "merger_links": one("SELECT COUNT(*) FROM entitylink"),
     })
     return {k: max(v, 1) for k, v in bounds.items()}

@@ -10,7 +10,7 @@ from sqlalchemy import Connection, select
 from api.services.driver import cursor_batches
 from api.services.paging import order_by
 from api.services.scores import (
-    COHORT,
+    CY,
     DEFAULT_SCORE_SORT,
     ENTITY,
     SCORE,
@@ -46,10 +46,11 @@ def score_lines(conn: Connection, f: ScoreFilter, sort: tuple[str, ...],
     for code, vi, en, kind in conn.execute(select(E.code, E.name_vi, E.name_en, E.kind)):
         names[code] = f"{_quote(vi)},{_quote(en)},{kind}"
         name_of[code] = _quote(vi if lang == "vi" else en)
-    sizes = {code: str(size) for code, size in conn.execute(select(COHORT.c.code,
-                                                                   COHORT.c.size))}
+    sizes = {(cohort, year): "" if size is None else str(size) for cohort, year, size in
+             conn.execute(select(CY.cohort, CY.year, CY.size))}
     stmt = (select(S.id, S.year, S.entity_code, S.indicator_code, S.cohort, S.value,
-                   S.value_text, S.rank, S.note, S.source_ids, S.conflict_ids)
+                   S.value_text, S.rank, S.rank_basis, S.qualifier, S.conflict_status, S.note,
+                   S.source_ids, S.conflict_ids)
             .where(score_where(f))
             .order_by(*order_by(score_sort_keys(sort or DEFAULT_SCORE_SORT))))
     notes: dict[str | None, str] = {}  # notes repeat (synthetic rows share one)
@@ -64,9 +65,9 @@ def score_lines(conn: Connection, f: ScoreFilter, sort: tuple[str, ...],
 
     for batch in cursor_batches(conn, stmt, server_side=True):
         yield "".join([
-            f"{id_},{year},{code},{names[code]},{indicator},{cohort},{sizes[cohort]},"
+            f"{id_},{year},{code},{names[code]},{indicator},{cohort},{sizes[cohort, year]},"
             f"{'' if value is None else value},{'' if text is None else text},"
-            f"{'' if rank is None else rank},{note_cell(note)},{sources},{conflicts},"
-            f"{name_of[code]}\n"
-            for id_, year, code, indicator, cohort, value, text, rank, note, sources, conflicts
-            in batch])
+            f"{'' if rank is None else rank},{basis or ''},{qualifier or ''},{status},"
+            f"{note_cell(note)},{sources},{conflicts},{name_of[code]}\n"
+            for (id_, year, code, indicator, cohort, value, text, rank, basis, qualifier,
+                 status, note, sources, conflicts) in batch])

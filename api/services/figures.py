@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
-from sqlalchemy import ColumnElement, Table, and_, bindparam, case, func, select
+from sqlalchemy import ColumnElement, Table, and_, bindparam, select
 
 from api.errors import not_found
 from api.services.context import DATE_FROM, DATE_TO, YEARS, QueryContext, Years
 from api.services.driver import fetch_rows
-from api.services.paging import Page, PageRequest, SortKey, paginate, paginate_list
+from api.services.paging import Page, PageRequest, SortKey, paginate
 from api.services.params import Filter, Param, codes_param, enum, enums, flag
-from api.services.scores import CLAIM, COHORT, SCORE, SOURCE, claims_for, split_claims
+from api.services.scores import CLAIM, SCORE, SOURCE, claims_for, split_claims
 from api.services.vocab import COHORTS, STATISTICS, TIERS
 from models import public as pub
 from models import tables as t
@@ -54,8 +54,9 @@ def list_aggregates(ctx: QueryContext, f: AggregateFilter,
         sources, conflicts = split_claims(claims[r["id"]])
         items.append({"id": r["id"], "year": r["year"], "cohort": r["cohort"],
                       "indicator": r["indicator_code"], "statistic": r["statistic"],
-                      "value": r["value"], "value_text": r["value_text"], "note": r["note"],
-                      "sources": sources, "conflicts": conflicts})
+                      "value": r["value"], "value_text": r["value_text"],
+                      "qualifier": r["qualifier"], "conflict_status": r["conflict_status"],
+                      "note": r["note"], "sources": sources, "conflicts": conflicts})
     return raw.with_items(items)
 
 
@@ -77,12 +78,14 @@ class StatisticFilter(Filter):
 
 STATISTIC_KEYS = ("id", "entity_code", "entity_name_vi", "entity_name_en",
                   "entity_name_published", "metric", "unit", "as_of", "period_start",
-                  "period_end", "value", "value_text", "source_id", "note")
+                  "period_end", "value", "value_text", "rank_basis", "qualifier", "source_id",
+                  "note")
 ENTITY: Table = t.Entity.__table__  # type: ignore[attr-defined]
 # The entity's names, and the name the source printed (which may differ: a merged unit).
 _STATISTIC_COLUMNS = (ST.id, ST.entity_code, ENTITY.c.name_vi, ENTITY.c.name_en,
                       ST.entity_name, ST.metric, ST.unit, ST.as_of, ST.period_start,
-                      ST.period_end, ST.value, ST.value_text, ST.source_id, ST.note)
+                      ST.period_end, ST.value, ST.value_text, ST.rank_basis, ST.qualifier,
+                      ST.source_id, ST.note)
 
 
 def _statistic_select() -> Any:
@@ -132,30 +135,32 @@ class SourceFilter(Filter):
     PARAMS: ClassVar[dict[str, Param]] = {"tier": enum(TIERS, "Source tier")}
 
 
+COVERAGE: Table = t.Coverage.__table__  # type: ignore[attr-defined]
+CV = COVERAGE.c
+COVERAGE_COLUMNS = (CV.year, CV.cohort, CV.indicator_code, CV.cohort_size,
+                    CV.cohort_size_basis, CV.with_value, CV.with_rank, CV.figures, CV.unresolved)
+COVERAGE_KEYS = ("year", "cohort", "indicator", "cohort_size", "cohort_size_basis",
+                 "with_value", "with_rank", "figures", "unresolved")
+
+
 def coverage(ctx: QueryContext, f: CoverageFilter, page: PageRequest) -> Page[pub.Coverage]:
+    """Derived at load time, combinations without a figure included (as zeros)."""
     where: list[ColumnElement[bool]] = []
     if f.years:
-        where.append(f.years.clause(S.year))
+        where.append(f.years.clause(CV.year))
     if f.cohorts:
-        where.append(S.cohort.in_(f.cohorts))
+        where.append(CV.cohort.in_(f.cohorts))
     if f.indicators:
-        where.append(S.indicator_code.in_(f.indicators))
-    stmt = (select(S.year, S.cohort, S.indicator_code, COHORT.c.size,
-                   func.count(func.distinct(case((S.value.is_not(None), S.entity_code)))),
-                   func.count(func.distinct(case((S.rank.is_not(None), S.entity_code)))),
-                   func.count())
-            .join(COHORT, COHORT.c.code == S.cohort).where(and_(True, *where))
-            .group_by(S.year, S.cohort, S.indicator_code, COHORT.c.size)
-            .order_by(S.year, S.cohort, S.indicator_code))
-    rows: list[pub.Coverage] = [
-        {"year": y, "cohort": c, "indicator": i, "cohort_size": n, "with_value": v,
-         "with_rank": r, "figures": k} for y, c, i, n, v, r, k in ctx.conn.execute(stmt)]
-    return paginate_list(ctx.codec, f"coverage|{f}", rows,
-                         lambda r: [r["year"], r["cohort"], r["indicator"]], page)
+        where.append(CV.indicator_code.in_(f.indicators))
+    stmt = select(*COVERAGE_COLUMNS).where(and_(True, *where))
+    keys = [SortKey(CV.year), SortKey(CV.cohort), SortKey(CV.indicator_code)]
+    return paginate(ctx, f"coverage|{f}", stmt, keys, page,
+                    lambda r: cast(pub.Coverage, dict(zip(COVERAGE_KEYS, r.values(),
+                                                          strict=False))))
 
 
 SOURCE_KEYS = ("id", "url", "title", "publisher", "published_date", "language", "tier",
-               "figure_count")
+               "tier_reason", "figure_count")
 
 
 def _source(r: Any) -> pub.Source:
@@ -172,8 +177,11 @@ def list_sources(ctx: QueryContext, f: SourceFilter, page: PageRequest) -> Page[
     stmt = _source_select()
     if f.tier:
         stmt = stmt.where(SRC.tier == f.tier)
-    return paginate(ctx, f"sources|{f.tier}", stmt, [SortKey(SRC.id)], page,
-                    _source)
+    found = paginate(ctx, f"sources|{f.tier}", stmt, [SortKey(SRC.id)], page, _source)
+    figures = figures_of_sources(ctx.conn, [s["id"] for s in found.items])
+    for item in found.items:
+        item["figures"] = figures[item["id"]]
+    return found
 
 
 def get_source(ctx: QueryContext, source_id: str) -> pub.Source:
@@ -182,26 +190,43 @@ def get_source(ctx: QueryContext, source_id: str) -> pub.Source:
     if row is None:
         raise not_found(f"no source with id {source_id!r}")
     item = _source(row._mapping)
-    score_rows = ctx.conn.execute(
-        select(S.id, S.year, S.entity_code, S.cohort, S.indicator_code, C.value_text, C.rank,
-               C.agrees).join(CLAIM, and_(C.figure_kind == "score", C.figure_id == S.id))
-        .where(C.source_id == source_id).order_by(S.id)).all()
-    agg_rows = ctx.conn.execute(
-        select(A.id, A.year, A.cohort, A.indicator_code, A.statistic, C.value_text, C.agrees)
-        .join(CLAIM, and_(C.figure_kind == "aggregate", C.figure_id == A.id))
-        .where(C.source_id == source_id).order_by(A.id)).all()
-    figures: list[pub.FigureRef] = [
-        {"kind": "score", "id": r.id, "year": r.year, "entity_code": r.entity_code,
-         "cohort": r.cohort, "indicator": r.indicator_code, "statistic": None,
-         "value_text": r.value_text, "rank": r.rank, "agrees": bool(r.agrees)}
-        for r in score_rows]
-    figures += [
-        {"kind": "aggregate", "id": r.id, "year": r.year, "entity_code": None,
-         "cohort": r.cohort, "indicator": r.indicator_code, "statistic": r.statistic,
-         "value_text": r.value_text, "rank": None, "agrees": bool(r.agrees)}
-        for r in agg_rows]
-    item["figures"] = figures
+    item["figures"] = figures_of_sources(ctx.conn, [source_id])[source_id]
     return item
+
+
+def figures_of_sources(conn: Any, ids: list[str]) -> dict[str, list[pub.FigureRef]]:
+    """Every figure each source supports or contradicts: scores, aggregates, statistics."""
+    out: dict[str, list[pub.FigureRef]] = {i: [] for i in ids}
+    if not ids:
+        return out
+    for r in conn.execute(
+            select(C.source_id, S.id, S.year, S.entity_code, S.cohort, S.indicator_code,
+                   C.value_text, C.rank, C.agrees)
+            .join(CLAIM, and_(C.figure_kind == "score", C.figure_id == S.id))
+            .where(C.source_id.in_(ids)).order_by(C.source_id, S.id)):
+        out[r.source_id].append({
+            "kind": "score", "id": r.id, "year": r.year, "entity_code": r.entity_code,
+            "cohort": r.cohort, "indicator": r.indicator_code, "statistic": None,
+            "metric": None, "value_text": r.value_text, "rank": r.rank,
+            "agrees": bool(r.agrees)})
+    for r in conn.execute(
+            select(C.source_id, A.id, A.year, A.cohort, A.indicator_code, A.statistic,
+                   C.value_text, C.agrees)
+            .join(CLAIM, and_(C.figure_kind == "aggregate", C.figure_id == A.id))
+            .where(C.source_id.in_(ids)).order_by(C.source_id, A.id)):
+        out[r.source_id].append({
+            "kind": "aggregate", "id": r.id, "year": r.year, "entity_code": None,
+            "cohort": r.cohort, "indicator": r.indicator_code, "statistic": r.statistic,
+            "metric": None, "value_text": r.value_text, "rank": None,
+            "agrees": bool(r.agrees)})
+    for r in conn.execute(
+            select(ST.source_id, ST.id, ST.entity_code, ST.metric, ST.value_text)
+            .where(ST.source_id.in_(ids)).order_by(ST.source_id, ST.id)):
+        out[r.source_id].append({
+            "kind": "statistic", "id": r.id, "year": None, "entity_code": r.entity_code,
+            "cohort": None, "indicator": None, "statistic": None, "metric": r.metric,
+            "value_text": r.value_text, "rank": None, "agrees": True})
+    return out
 
 
 def statistics_for(conn: Any, codes: list[str]) -> dict[str, list[pub.Statistic]]:

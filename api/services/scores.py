@@ -21,6 +21,9 @@ from models import tables as t
 SCORE: Table = t.Score.__table__  # type: ignore[attr-defined]
 ENTITY: Table = t.Entity.__table__  # type: ignore[attr-defined]
 COHORT: Table = t.Cohort.__table__  # type: ignore[attr-defined]
+COHORT_YEAR: Table = t.CohortYear.__table__  # type: ignore[attr-defined]
+CY = COHORT_YEAR.c
+IN_YEAR = and_(CY.cohort == SCORE.c.cohort, CY.year == SCORE.c.year)  # the year's size
 CLAIM: Table = t.Claim.__table__  # type: ignore[attr-defined]
 SOURCE: Table = t.Source.__table__  # type: ignore[attr-defined]
 
@@ -106,9 +109,9 @@ def score_where(f: ScoreFilter) -> ColumnElement[bool]:
 
 def score_select(f: ScoreFilter) -> Any:
     return (select(S.id, S.year, S.entity_code, S.indicator_code, S.cohort, S.value,
-                   S.value_text, S.rank, S.note, S.has_conflict, S.source_ids, E.name_vi,
-                   E.name_en, E.kind, COHORT.c.size)
-            .join(ENTITY, E.code == S.entity_code).join(COHORT, COHORT.c.code == S.cohort)
+                   S.value_text, S.rank, S.rank_basis, S.qualifier, S.conflict_status, S.note,
+                   S.has_conflict, S.source_ids, E.name_vi, E.name_en, E.kind, CY.size)
+            .join(ENTITY, E.code == S.entity_code).join(COHORT_YEAR, IN_YEAR)
             .where(score_where(f)))
 
 
@@ -121,14 +124,15 @@ def claims_for(conn: Connection, kind: str, ids: list[int]) -> dict[int, list[tu
     c = CLAIM.c
     rows = conn.execute(
         select(c.figure_id, c.agrees, c.source_id, SOURCE.c.url, SOURCE.c.publisher,
-               SOURCE.c.tier, c.value, c.value_text, c.rank, c.note)
+               SOURCE.c.tier, c.value, c.value_text, c.rank, c.rank_basis, c.qualifier, c.note)
         .join(SOURCE, SOURCE.c.id == c.source_id)
         .where(c.figure_kind == kind, c.figure_id.in_(ids))
         .order_by(c.figure_id, c.id)).all()  # claim ids follow tier, then source id
     for r in rows:
         out[r.figure_id].append((bool(r.agrees), {
             "source_id": r.source_id, "url": r.url, "publisher": r.publisher, "tier": r.tier,
-            "value": r.value, "value_text": r.value_text, "rank": r.rank, "note": r.note}))
+            "value": r.value, "value_text": r.value_text, "rank": r.rank,
+            "rank_basis": r.rank_basis, "qualifier": r.qualifier, "note": r.note}))
     return out
 
 
@@ -143,7 +147,9 @@ def to_score(r: Mapping[Any, Any], claims: list[tuple[bool, pub.Claim]]) -> pub.
             "entity_name_vi": r["name_vi"], "entity_name_en": r["name_en"],
             "entity_kind": r["kind"], "indicator": r["indicator_code"], "cohort": r["cohort"],
             "cohort_size": r["size"], "value": r["value"], "value_text": r["value_text"],
-            "rank": r["rank"], "note": r["note"], "sources": sources, "conflicts": conflicts}
+            "rank": r["rank"], "rank_basis": r["rank_basis"], "qualifier": r["qualifier"],
+            "conflict_status": r["conflict_status"], "note": r["note"], "sources": sources,
+            "conflicts": conflicts}
 
 
 def with_claims(conn: Connection, page: Page[Any]) -> Page[pub.Score]:
@@ -168,8 +174,10 @@ def _point(r: Mapping[Any, Any]) -> pub.SeriesPoint:
     """A series point; its sources are the agreeing claims, summarised on the score row."""
     return {"year": r["year"], "indicator": r["indicator_code"], "cohort": r["cohort"],
             "value": r["value"], "value_text": r["value_text"], "rank": r["rank"],
-            "cohort_size": r["size"], "has_conflict": bool(r["has_conflict"]),
-            "source_ids": r["source_ids"].split(";") if r["source_ids"] else []}
+            "rank_basis": r["rank_basis"], "qualifier": r["qualifier"],
+            "cohort_size": r["size"], "source_ids": r["source_ids"].split(";")
+            if r["source_ids"] else [], "has_conflict": bool(r["has_conflict"]),
+            "conflict_status": r["conflict_status"]}
 
 
 SERIES_ORDER = (S.indicator_code, S.year, S.cohort, S.id)
@@ -191,8 +199,9 @@ def _rows(conn: Connection, f: ScoreFilter, *order: Any) -> list[Mapping[Any, An
 
 
 _SERIES = (select(S.entity_code, S.year, S.indicator_code, S.cohort, S.value, S.value_text,
-                  S.rank, COHORT.c.size, S.has_conflict, S.source_ids)
-           .join(COHORT, COHORT.c.code == S.cohort)
+                  S.rank, S.rank_basis, S.qualifier, CY.size, S.has_conflict, S.source_ids,
+                  S.conflict_status)
+           .join(COHORT_YEAR, IN_YEAR)
            .where(S.entity_code.in_(bindparam("keys", expanding=True)),
                   S.indicator_code.in_(bindparam("indicators", expanding=True)))
            .order_by(S.entity_code, *SERIES_ORDER))
@@ -205,13 +214,15 @@ def series_for(conn: Connection, codes: list[str],
                       indicators=series.indicators or (DEFAULT_INDICATOR,))
     years = series.years
     out: dict[str, list[pub.SeriesPoint]] = defaultdict(list)
-    for code, year, indicator, cohort, value, text, rank, size, conflict, sources in rows:
+    for (code, year, indicator, cohort, value, text, rank, basis, qualifier, size, conflict,
+         sources, status) in rows:
         if years is not None and not years.includes(year):
             continue
         out[code].append({"year": year, "indicator": indicator, "cohort": cohort,
                           "value": value, "value_text": text, "rank": rank,
-                          "cohort_size": size, "has_conflict": bool(conflict),
-                          "source_ids": sources.split(";") if sources else []})
+                          "rank_basis": basis, "qualifier": qualifier, "cohort_size": size,
+                          "source_ids": sources.split(";") if sources else [],
+                          "has_conflict": bool(conflict), "conflict_status": status})
     return out
 
 

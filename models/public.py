@@ -42,6 +42,7 @@ class Score(TypedDict):
     qualifier: str | None
     conflict_status: str
     note: str | None
+    source_id: str
     sources: list[Claim]
     conflicts: list[Claim]
 
@@ -163,6 +164,7 @@ class Aggregate(TypedDict):
     qualifier: str | None
     conflict_status: str
     note: str | None
+    source_id: str
     sources: list[Claim]
     conflicts: list[Claim]
 

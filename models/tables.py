@@ -138,6 +138,7 @@ class Score(SQLModel, table=True):
     conflict_status: str = "none"  # none | resolved_by_tier | resolved_by_agreement | unresolved
     rank_basis: str | None = None  # stated | list_order | leads_wording
     qualifier: str | None = None  # approximately | more_than | less_than | at_least
+    source_id: str = Field(foreign_key="source.id")  # the claim whose figure is served
     # The claims, summarised for list views and exports: ';'-joined source ids in claim
     # order, of the sources that agree with the served figure and of those that do not.
     source_ids: str = ""
@@ -158,6 +159,7 @@ class Aggregate(SQLModel, table=True):
     has_conflict: bool = False
     conflict_status: str = "none"
     qualifier: str | None = None
+    source_id: str = Field(foreign_key="source.id")  # the claim whose figure is served
 
 
 class Claim(SQLModel, table=True):

@@ -349,6 +349,7 @@ def resolve(claims: list[ClaimIn]) -> dict[str, Any]:
         "value_text": value[1].value_text if value else None,
         "rank": served_rank,
         "note": lead.note,
+        "source_id": lead.source_id,
         "has_conflict": not all(agrees),
         "conflict_status": max(statuses, key=CONFLICT_STATUSES.index),
         "rank_basis": _basis([c for c, ok in zip(claims, agrees, strict=True) if ok],

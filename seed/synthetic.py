@@ -69,7 +69,8 @@ def add_synthetic(rows: dict[str, list[dict[str, Any]]], count: int, seed: int =
                     "indicator_code": indicator, "cohort": COHORT, "value": value,
                     "value_text": text, "rank": rank, "note": "synthetic",
                     "has_conflict": False, "conflict_status": "none", "rank_basis": "stated",
-                    "qualifier": None, "source_ids": SOURCE_ID, "conflict_ids": "",
+                    "qualifier": None, "source_id": SOURCE_ID, "source_ids": SOURCE_ID,
+                    "conflict_ids": "",
                     "synthetic": True})
                 rows["claim"].append({
                     "id": claim_id, "figure_kind": "score", "figure_id": score_id,

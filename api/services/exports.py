@@ -50,7 +50,7 @@ def score_lines(conn: Connection, f: ScoreFilter, sort: tuple[str, ...],
              conn.execute(select(CY.cohort, CY.year, CY.size))}
     stmt = (select(S.id, S.year, S.entity_code, S.indicator_code, S.cohort, S.value,
                    S.value_text, S.rank, S.rank_basis, S.qualifier, S.conflict_status, S.note,
-                   S.source_ids, S.conflict_ids)
+                   S.source_id, S.source_ids, S.conflict_ids)
             .where(score_where(f))
             .order_by(*order_by(score_sort_keys(sort or DEFAULT_SCORE_SORT))))
     notes: dict[str | None, str] = {}  # notes repeat (synthetic rows share one)
@@ -68,6 +68,6 @@ def score_lines(conn: Connection, f: ScoreFilter, sort: tuple[str, ...],
             f"{id_},{year},{code},{names[code]},{indicator},{cohort},{sizes[cohort, year]},"
             f"{'' if value is None else value},{'' if text is None else text},"
             f"{'' if rank is None else rank},{basis or ''},{qualifier or ''},{status},"
-            f"{note_cell(note)},{sources},{conflicts},{name_of[code]}\n"
+            f"{note_cell(note)},{source},{sources},{conflicts},{name_of[code]}\n"
             for (id_, year, code, indicator, cohort, value, text, rank, basis, qualifier,
-                 status, note, sources, conflicts) in batch])
+                 status, note, source, sources, conflicts) in batch])

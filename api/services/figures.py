@@ -56,7 +56,8 @@ def list_aggregates(ctx: QueryContext, f: AggregateFilter,
                       "indicator": r["indicator_code"], "statistic": r["statistic"],
                       "value": r["value"], "value_text": r["value_text"],
                       "qualifier": r["qualifier"], "conflict_status": r["conflict_status"],
-                      "note": r["note"], "sources": sources, "conflicts": conflicts})
+                      "note": r["note"], "source_id": r["source_id"], "sources": sources,
+                      "conflicts": conflicts})
     return raw.with_items(items)
 
 

@@ -110,7 +110,7 @@ def score_where(f: ScoreFilter) -> ColumnElement[bool]:
 def score_select(f: ScoreFilter) -> Any:
     return (select(S.id, S.year, S.entity_code, S.indicator_code, S.cohort, S.value,
                    S.value_text, S.rank, S.rank_basis, S.qualifier, S.conflict_status, S.note,
-                   S.has_conflict, S.source_ids, E.name_vi, E.name_en, E.kind, CY.size)
+                   S.source_id, S.has_conflict, S.source_ids, E.name_vi, E.name_en, E.kind, CY.size)
             .join(ENTITY, E.code == S.entity_code).join(COHORT_YEAR, IN_YEAR)
             .where(score_where(f)))
 
@@ -148,8 +148,8 @@ def to_score(r: Mapping[Any, Any], claims: list[tuple[bool, pub.Claim]]) -> pub.
             "entity_kind": r["kind"], "indicator": r["indicator_code"], "cohort": r["cohort"],
             "cohort_size": r["size"], "value": r["value"], "value_text": r["value_text"],
             "rank": r["rank"], "rank_basis": r["rank_basis"], "qualifier": r["qualifier"],
-            "conflict_status": r["conflict_status"], "note": r["note"], "sources": sources,
-            "conflicts": conflicts}
+            "conflict_status": r["conflict_status"], "note": r["note"],
+            "source_id": r["source_id"], "sources": sources, "conflicts": conflicts}
 
 
 def with_claims(conn: Connection, page: Page[Any]) -> Page[pub.Score]:

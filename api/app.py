@@ -36,6 +36,8 @@ from api.http.streams import Streams
 from api.pages import home
 from api.pages.docs import PAGE as DOCS_PAGE
 from api.pages.docs import docs_assets
+from api.release import routes as release_routes
+from api.release.store import Releases
 from api.rest.openapi import render as render_openapi
 from api.rest.params import parse_query
 from api.rest.respond import Endpoint, respond
@@ -91,8 +93,9 @@ async def landing(request: Request) -> ASGIApp:
     early = not_modified(request.scope, state.etag(request.scope), state.settings.cache_max_age)
     if early:
         return early
-    coverage = await state.run(home.coverage_rows)
-    body = home.render(state.db.version, state.db.built_at, coverage)
+    coverage, graph = await state.run(
+        lambda ctx: (home.coverage_rows(ctx), release_routes.catalog_of(state, ctx)))
+    body = home.render(state.db.version, state.db.built_at, coverage, graph)
     return state.respond(request.scope, body, MEDIA["html"])
 
 
@@ -207,6 +210,7 @@ def routes(openapi: bytes, max_age: int) -> list[BaseRoute]:
         Route("/docs/assets/{name}", docs.endpoint, methods=["GET"]),
         Route("/graphql", graphql_http.graphql_endpoint, methods=["GET", "POST"]),
         Route("/graphql/assets/{name}", graphql_http.assets(max_age).endpoint, methods=["GET"]),
+        *release_routes.ROUTES,
     ]
 
 
@@ -224,6 +228,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         # Worker threads compute answers while the event loop answers cache hits: a short
         # GIL switch interval keeps a cheap answer from waiting out a long computation.
         sys.setswitchinterval(0.001)
+        state.extras["releases"].prepare()  # in the background: requests answer meanwhile
         yield
         db.engine.dispose()  # close pooled connections on shutdown
 
@@ -241,5 +246,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     state.extras["graphql"] = build_schema(settings, bounds)
     state.extras["graphql_explorer"] = rendered_bytes(graphql_http.EXPLORER.encode(),
                                                       MEDIA["html"], 3600)
+    state.extras["releases"] = Releases(state, settings.release_directory(),
+                                        settings.public_url)
     app.state.api = state
     return app

@@ -1,9 +1,11 @@
-"""`dti-api seed` builds the database; `dti-api serve` serves it."""
+"""`dti-api seed` builds the database; `dti-api serve` serves it; `dti-api release`
+writes the citable data release."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from api.settings import Settings
 
@@ -27,6 +29,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
+    release = sub.add_parser("release", help="write the data release (Frictionless data "
+                                             "package, CSV, SQLite, citation, zip)")
+    _common(release)
+    release.add_argument("--out", required=True, type=Path, metavar="DIR",
+                         help="directory to write (replaced whole)")
     return parser
 
 
@@ -37,9 +44,28 @@ def main(argv: list[str] | None = None) -> int:
         from seed.cli import run
 
         return run(settings.database_url, args.data, args.quiet, args.synthetic)
+    if args.command == "release":
+        return release(settings, args.out)
     from api.serve import serve
 
     return serve(settings, args.host, args.port, args.workers)
+
+
+def release(settings: Settings, out: Path) -> int:
+    """Build the release of the database the settings name into `out`."""
+    from api.app import create_app
+    from api.release.package import ReleaseRefused, build
+
+    state = create_app(settings).state.api
+    try:
+        manifest = build(state, out.resolve(), settings.public_url)
+    except ReleaseRefused as error:
+        print(f"release: refused: {error}", file=sys.stderr)
+        return 2
+    archive = next(f for f in manifest["files"] if f["name"].endswith(".zip"))
+    print(f"wrote {out}: {len(manifest['files'])} files; {archive['name']} "
+          f"{archive['bytes']} bytes, sha256 {archive['sha256']}")
+    return 0
 
 
 if __name__ == "__main__":

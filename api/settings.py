@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy.engine import make_url
 
 from seed.build import default_database_url
 
@@ -94,6 +97,21 @@ class Settings:
     stream_send_timeout: float = field(default=30.0, metadata={
         "doc": "Seconds a download waits for a client that stopped reading before "
                "dropping it."})
+    release_dir: str = field(default="", metadata={
+        "doc": "Where the data release is built, once per dataset version (empty: "
+               "`releases/` beside a SQLite database, else the system's temporary folder)."})
+    public_url: str = field(default="", metadata={
+        "doc": "The service's public address (https://host), for absolute links in the "
+               "catalog metadata and the release; empty: links relative to the document."})
+
+    def release_directory(self) -> Path:
+        """The release directory: the setting, else beside a SQLite file, else /tmp."""
+        if self.release_dir:
+            return Path(self.release_dir)
+        url = make_url(self.database_url)
+        if url.get_backend_name() == "sqlite" and url.database:
+            return Path(url.database).resolve().parent / "releases"
+        return Path(tempfile.gettempdir()) / "dti-open-data-releases"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

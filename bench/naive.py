@@ -19,11 +19,13 @@ from starlette.routing import Route
 
 PATH = os.environ["BENCH_SQLITE_FILE"]
 LOCAL = threading.local()
-META = ("SELECT cohort_size, members_listed, ranked, with_value, complete, previous_available "
-        "FROM ranking WHERE year = ? AND cohort = ? AND indicator_code = ?")
+META = ("SELECT framework_id, cohort_size, cohort_size_basis, cohort_size_source, "
+        "members_listed, ranked, with_value, complete, unresolved, rank_bases, "
+        "previous_available FROM ranking WHERE year = ? AND cohort = ? AND indicator_code = ?")
 ENTRIES = ("SELECT year, indicator_code, cohort, rank, entity_code, entity_name_vi, "
            "entity_name_en, value, value_text, previous_rank, rank_change, previous_value, "
-           "value_change, has_conflict, source_ids FROM rankingentry "
+           "value_change, has_conflict, conflict_status, rank_basis, source_ids "
+           "FROM rankingentry "
            "WHERE year = ? AND cohort = ? AND indicator_code = ? ORDER BY position LIMIT 100")
 
 
@@ -37,20 +39,25 @@ def ranking(request: Request) -> Response:
     year = int(request.query_params["year"])
     key = (year, "provinces-63" if year < 2025 else "provinces-34", "DTI")
     db = connection()
-    size, listed, ranked, with_value, complete, previous = db.execute(META, key).fetchone()
+    (framework, size, basis, size_source, listed, ranked, with_value, complete, unresolved,
+     bases, previous) = db.execute(META, key).fetchone()
     data = []
     for (y, indicator, cohort, rank, code, vi, en, value, text, prev_rank, change, prev_value,
-         value_change, conflict, sources) in db.execute(ENTRIES, key):
+         value_change, conflict, status, rank_basis, sources) in db.execute(ENTRIES, key):
         data.append({"year": y, "indicator": indicator, "cohort": cohort, "rank": rank,
                      "entity_code": code, "entity_name_vi": vi, "entity_name_en": en,
                      "value": value, "value_text": text, "previous_rank": prev_rank,
                      "rank_change": change, "previous_value": prev_value,
                      "value_change": value_change, "has_conflict": bool(conflict),
+                     "conflict_status": status, "rank_basis": rank_basis,
+                     "framework_id": framework,
                      "source_ids": sources.split(";") if sources else [], "entity_name": vi})
     document = {"data": data, "meta": {
         "total": listed, "year": year, "indicator": "DTI", "cohort": key[1],
-        "cohort_size": size, "members_listed": listed, "ranked": ranked,
-        "with_value": with_value, "complete": bool(complete), "previous_year": year - 1,
+        "framework_id": framework, "cohort_size": size, "cohort_size_basis": basis,
+        "cohort_size_source": size_source, "members_listed": listed, "ranked": ranked,
+        "with_value": with_value, "complete": None if complete is None else bool(complete),
+        "unresolved": unresolved, "rank_bases": json.loads(bases), "previous_year": year - 1,
         "previous_available": bool(previous)},
         "links": {"self": f"/v1/rankings?year={year}", "next": None}}
     body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()

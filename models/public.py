@@ -318,3 +318,26 @@ class VersionInfo(TypedDict):
     built_at: str
     synthetic: bool
     api_version: str
+
+
+class ReleaseFile(TypedDict):
+    """One file of a release: its size, checksum and download address."""
+
+    name: str
+    bytes: int
+    sha256: str
+    media_type: str
+    url: str
+
+
+class Release(TypedDict):
+    """A versioned, citable download of the whole dataset."""
+
+    version: str
+    name: str
+    created: str
+    released: bool  # False: a local build of a version not recorded in seed/releases.csv
+    zip: str  # address of the zip holding every other file
+    datapackage: str
+    citation: str
+    files: list[ReleaseFile]

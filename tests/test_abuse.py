@@ -65,7 +65,9 @@ def get(address: tuple[str, int], path: str, timeout: float = 5.0) -> tuple[int,
 
 @pytest.mark.slow
 def test_slow_downloaders_let_go_of_their_connections(big_export_url: str) -> None:
-    app = make_app(big_export_url, pool_size=4, stream_limit=3, stream_send_timeout=2.0)
+    # one client opens every download here: the per-client bound must not be what limits
+    app = make_app(big_export_url, pool_size=4, stream_limit=3, stream_send_timeout=2.0,
+                   rate_limit_concurrency=8)
     db = app.state.api.db
     for address in serve(app):
         readers = [slow_reader(address, "/v1/scores?format=csv") for _ in range(3)]

@@ -6,6 +6,7 @@ Both are representations like any other (ETag, Cache-Control, the response cache
 
 from __future__ import annotations
 
+import json
 from html import escape
 from typing import Any
 
@@ -38,8 +39,20 @@ def coverage_rows(ctx: QueryContext) -> list[dict[str, Any]]:
     return figures.coverage(ctx, f, PageRequest(1000)).items  # type: ignore[return-value]
 
 
-def render(version: str, built_at: str, coverage: list[dict[str, Any]]) -> bytes:
-    links = "".join(f'<li><a href="{href}">{both(vi, en)}</a></li>' for href, vi, en in LINKS)
+def render(version: str, built_at: str, coverage: list[dict[str, Any]],
+           catalog: dict[str, Any]) -> bytes:
+    """The page; `catalog` (DCAT and schema.org JSON-LD) goes in its head for harvesters."""
+    release = f"/v1/releases/{version}"
+    downloads = (
+        (f"{release}/dti-open-data-{version}.zip", "Tải toàn bộ dữ liệu (zip: CSV, SQLite, "
+         "gói dữ liệu Frictionless)", "Download everything (zip: CSV, SQLite, Frictionless "
+         "data package)"),
+        (f"{release}/README.md", "Từ điển dữ liệu", "Data dictionary"),
+        (f"{release}/CITATION.cff", "Trích dẫn (CITATION.cff)", "Citation (CITATION.cff)"),
+        ("/v1/releases", "Các bản phát hành, kích thước và SHA-256",
+         "Releases, sizes and SHA-256"))
+    links = "".join(f'<li><a href="{href}">{both(vi, en)}</a></li>'
+                    for href, vi, en in (*downloads, *LINKS))
     rows = "".join(
         f'<tr><td>{c["year"]}</td><td>{escape(c["cohort"])}</td>'
         f'<td class="num">{c["with_value"]}</td><td class="num">{c["with_rank"]}</td>'
@@ -72,7 +85,11 @@ mỗi số liệu ghi rõ nguồn tại <a href="/v1/sources">/v1/sources</a>.</
 published them; each names its source at <a href="/v1/sources">/v1/sources</a>.</p>
 <h2 id="cite">{both("Cách trích dẫn", "How to cite")}</h2>
 <p lang="en">Cite the dataset and, for each figure, its source:</p>
-<pre>DTI Open Data, dataset version {escape(version)} (built {escape(built_at)}).
+<pre>DTI Open Data, release dti-open-data-{escape(version)}.
 Vietnam's Digital Transformation Index as open data. Figures from the sources at /v1/sources.</pre>
+<p>{both("Tệp CITATION.cff của bản phát hành có đủ thông tin trích dẫn.",
+         "The release's CITATION.cff has the full citation.")}</p>
 """
-    return page("DTI Open Data — Chỉ số chuyển đổi số", body)
+    graph = json.dumps(catalog, ensure_ascii=False).replace("</", "<\\/")
+    head = f'<script type="application/ld+json">{graph}</script>'
+    return page("DTI Open Data — Chỉ số chuyển đổi số", body, head)

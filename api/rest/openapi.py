@@ -16,6 +16,7 @@ from pydantic import TypeAdapter
 from api.app_meta import ATTRIBUTION, DATA_DOCUMENTS, LICENCE_CODE
 from api.http.negotiate import MEDIA
 from api.http.render import NAME_PAIRS
+from api.release.resources import BY_NAME
 from api.rest.params import SHARED, shared_names
 from api.rest.respond import Endpoint
 from api.rest.routes import ENDPOINTS
@@ -54,7 +55,8 @@ HEADERS = {
     "Cache-Control": {"description": "public, max-age=N", "schema": {"type": "string"}},
     "Vary": {"description": "Accept, Accept-Language, Accept-Encoding",
              "schema": {"type": "string"}},
-    "Link": {"description": "The next page, rel=\"next\"", "schema": {"type": "string"}},
+    "Link": {"description": "The next page (rel=\"next\"); on CSV, the Table Schema "
+                            "(rel=\"describedby\")", "schema": {"type": "string"}},
     "Retry-After": {"description": "Seconds to wait before retrying",
                     "schema": {"type": "string"}},
     "RateLimit-Policy": {"description": "The client's budget per window, e.g. "
@@ -83,6 +85,7 @@ RESPONSES = {
                           ("Unavailable", "The database is busy or unavailable; retry"),
                           ("TimedOut", "A database statement ran out of time and was "
                                        "stopped"),
+                          ("RangeNotSatisfiable", "The Range starts beyond the file's end"),
                           ("TooManyRequests", "The client's request budget is spent; retry "
                                               "after Retry-After seconds"))},
 }
@@ -92,6 +95,8 @@ TAGS = [
     {"name": "provenance", "description": "Sources and coverage: how sure and how complete"},
     {"name": "service", "description": "Index, health, version, documents"},
     {"name": "graphql", "description": "The same data as a GraphQL graph"},
+    {"name": "release", "description": "The citable download: a Frictionless data package, "
+                                       "its Table Schemas and catalog metadata (DCAT)"},
 ]
 
 
@@ -214,6 +219,65 @@ def _graphql(schemas: dict[str, Any]) -> dict[str, Any]:
                  "responses": {"200": _ok(answer), **errors}}}
 
 
+def _release_paths(json_of: Any) -> dict[str, Any]:
+    """The release: its list, files (Range, strong ETag = sha256), schemas and catalog."""
+    version = {"name": "version", "in": "path", "required": True,
+               "description": "A dataset version, or `latest` (a redirect to the current one)",
+               "schema": {"type": "string", "minLength": 1, "examples": ["latest"]}}
+    redirect = {"307": {"description": "`latest`: the same path under the current version",
+                        "headers": {"Location": {"schema": {"type": "string"}}}}}
+    building = {"503": _ref("Unavailable")}
+    found = {"404": _ref("NotFound")}
+    release = {"type": "object", "required": ["data", "links"], "properties": {
+        "data": json_of(pub.Release)["application/json"]["schema"],
+        "links": {"$ref": REF.format(model="Links")}}}
+    listing = {"type": "object", "required": ["data", "meta", "links"], "properties": {
+        "data": {"type": "array", "items": json_of(pub.Release)["application/json"]["schema"]},
+        "meta": {"type": "object", "required": ["total", "latest"], "properties": {
+            "total": {"type": "integer"}, "latest": {"type": ["string", "null"]}}},
+        "links": {"$ref": REF.format(model="Links")}}}
+    # One entry for every kind of file (zip, SQLite, CSV, JSON, Markdown, YAML, text):
+    # its Content-Type names which; /v1/releases lists each file's media type.
+    any_file = {media: {"schema": {"type": "string", "format": "binary"}} for media in (
+        "application/zip", "application/vnd.sqlite3", "application/json", "text/csv",
+        "text/markdown", "application/x-yaml", "text/plain")}
+    file_ok = {"description": "The file; `Range: bytes=...` answers 206 with those bytes",
+               "content": any_file, "headers": {
+                   "ETag": {"description": "The file's sha256", "schema": {"type": "string"}},
+                   "Repr-Digest": {"description": "sha-256 of the whole file (RFC 9530)",
+                                   "schema": {"type": "string"}},
+                   "Content-Disposition": {"schema": {"type": "string"}},
+                   "Accept-Ranges": {"schema": {"type": "string"}}}}
+    file_op = _plain("get_release_file", "One file of a release (resumable)", {},
+                     tag="release", extra={**redirect, **building, **found,
+                                           "416": _ref("RangeNotSatisfiable")},
+                     parameters=[version, {"name": "file", "in": "path", "required": True,
+                                           "description": "A file name from /v1/releases",
+                                           "schema": {"type": "string", "minLength": 1,
+                                                      "examples": ["datapackage.json"]}}])
+    file_op["get"]["responses"]["200"] = file_ok
+    file_op["get"]["responses"]["206"] = {"description": "The bytes asked for by Range",
+                                          "content": any_file}
+    return {
+        "/v1/releases": _plain("list_releases", "Releases of the dataset with their files, "
+                               "sizes and sha256", {"application/json": {"schema": listing}},
+                               tag="release", extra=building),
+        "/v1/releases/{version}": _plain(
+            "get_release", "One release", {"application/json": {"schema": release}},
+            tag="release", extra={**redirect, **building, **found}, parameters=[version]),
+        "/v1/releases/{version}/{file}": file_op,
+        "/v1/schemas/{name}": _plain(
+            "get_table_schema", "The Table Schema (Frictionless) of a CSV: CSV exports link "
+            "it as rel=describedby", {"application/json": {"schema": {"type": "object"}}},
+            tag="release", extra=found, parameters=[{
+                "name": "name", "in": "path", "required": True,
+                "schema": {"type": "string", "enum": sorted(BY_NAME)}}]),
+        "/v1/catalog.jsonld": _plain(
+            "get_catalog", "DCAT and schema.org Dataset metadata (JSON-LD) for harvesters",
+            {"application/ld+json": {"schema": {"type": "object"}}}, tag="release"),
+    }
+
+
 def build_document() -> dict[str, Any]:
     schemas: dict[str, Any] = {"Problem": PROBLEM, "Links": LINKS}
     paths: dict[str, Any] = {}
@@ -246,6 +310,7 @@ def build_document() -> dict[str, Any]:
         parameters=[{"name": "name", "in": "path", "required": True,
                      "schema": {"type": "string", "enum": list(DATA_DOCUMENTS)}}])
     paths["/graphql"] = _graphql(schemas)
+    paths.update(_release_paths(json_of))
     for schema in schemas.values():
         _with_names(schema)
     return {

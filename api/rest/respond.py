@@ -23,6 +23,7 @@ from api.http.representation import (
 )
 from api.http.state import AppState, app_state
 from api.http.streams import StreamResponse
+from api.release.resources import SCHEMA_OF
 from api.rest.params import FORMATS, parse_query
 from api.services.context import QueryContext
 from api.services.paging import DEFAULT_LIMIT, MAX_LIMIT, PageRequest
@@ -160,4 +161,8 @@ async def _stream(request: Request, state: AppState, endpoint: Endpoint,
     if fmt == "csv":
         name = endpoint.operation_id.replace("_", "-")
         extra.append((b"content-disposition", f'attachment; filename="{name}.csv"'.encode()))
+        schema = SCHEMA_OF.get(endpoint.operation_id)
+        if schema:  # tools that honour it read codes as text, ranks as integers
+            extra.append((b"link", f'</v1/schemas/{schema}>; rel="describedby"; '
+                                   f'type="application/json"'.encode()))
     return StreamResponse(chunks, state.streams, MEDIA[fmt], etag, max_age, extra)

@@ -80,7 +80,7 @@ _ENTRIES = (select(*(EN[c] for c in ENTRY_COLUMNS), R.framework_id)
 _COHORT = select(COHORT.c.code).where(COHORT.c.code == bindparam("cohort"))
 
 
-def _entry(row: Any) -> pub.RankingEntry:
+def to_entry(row: Any) -> pub.RankingEntry:
     (year, indicator, cohort, rank, code, vi, en, value, text, previous_rank, rank_change,
      previous_value, value_change, conflict, status, basis, sources, _, framework) = row
     return {"year": year, "indicator": indicator, "cohort": cohort, "rank": rank,
@@ -132,7 +132,7 @@ def ranking(ctx: QueryContext, request: RankingRequest,
     position = ENTRY_COLUMNS.index("position")
     cursors = [ctx.codec.encode(scope, [r[position]]) for r in rows] \
         if page.edge_cursors else None
-    entries = Page([_entry(r) for r in rows], listed,
+    entries = Page([to_entry(r) for r in rows], listed,
                    ctx.codec.encode(scope, [rows[-1][position]]) if more else None, cursors)
     return entries, _meta(meta, listed)
 
@@ -155,7 +155,7 @@ def history(ctx: QueryContext, request: HistoryRequest,
             .where(and_(*where)))
     keys = [SortKey(EN.year), SortKey(EN.cohort), SortKey(EN.entity_code)]
     found = paginate(ctx, f"ranking-history|{request}", stmt, keys, page,
-                     lambda r: _entry(tuple(r.values())[:len(ENTRY_COLUMNS) + 1]))
+                     lambda r: to_entry(tuple(r.values())[:len(ENTRY_COLUMNS) + 1]))
     editions = {(e["year"], e["cohort"]) for e in found.items}
     metas = [_meta(m, m[7]) for m in ctx.conn.execute(
         select(*META_COLUMNS).where(R.indicator_code == request.indicator)

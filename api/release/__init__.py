@@ -1,0 +1,1 @@
+"""The data release: a versioned, citable, validated download of the whole dataset."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import logging
 import sys
+import threading
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -18,6 +19,9 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp
 
 from api.app_meta import ATTRIBUTION, DATA_DOCUMENTS, LICENCE_CODE
+from api.charts import render as chart_render
+from api.charts import routes as chart_routes
+from api.charts.render import Renderer
 from api.db import Database
 from api.errors import ApiError
 from api.graphql import http as graphql_http
@@ -33,7 +37,7 @@ from api.http.render import ProblemResponse, dumps
 from api.http.representation import RenderedResponse, not_modified
 from api.http.state import AppState, app_state
 from api.http.streams import Streams
-from api.pages import home
+from api.pages import explore_routes, home
 from api.pages.docs import PAGE as DOCS_PAGE
 from api.pages.docs import docs_assets
 from api.release import routes as release_routes
@@ -181,7 +185,8 @@ def routes(openapi: bytes, max_age: int) -> list[BaseRoute]:
     docs_page = rendered_bytes(DOCS_PAGE, MEDIA["html"], max_age)
     docs, documents = docs_assets(max_age), data_documents(max_age)
     site = Assets({"site.css": PAGES / "site.css", "favicon.svg": PAGES / "favicon.svg",
-                   "favicon.ico": PAGES / "favicon.svg"}, max_age)
+                   "favicon.ico": PAGES / "favicon.svg", "chart.js": PAGES / "chart.js",
+                   "vega-embed.js": chart_render.bundle}, max_age)
 
     async def serve_openapi(request: Request) -> ASGIApp:
         parse_query(request.query_params, {}, paged=False, collection=False)
@@ -211,6 +216,8 @@ def routes(openapi: bytes, max_age: int) -> list[BaseRoute]:
         Route("/graphql", graphql_http.graphql_endpoint, methods=["GET", "POST"]),
         Route("/graphql/assets/{name}", graphql_http.assets(max_age).endpoint, methods=["GET"]),
         *release_routes.ROUTES,
+        *chart_routes.ROUTES,
+        *explore_routes.ROUTES,
     ]
 
 
@@ -229,7 +236,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         # GIL switch interval keeps a cheap answer from waiting out a long computation.
         sys.setswitchinterval(0.001)
         state.extras["releases"].prepare()  # in the background: requests answer meanwhile
+        threading.Thread(target=state.extras["charts"].warm, name="charts", daemon=True).start()
         yield
+        state.extras["releases"].settle(10.0)  # a build under way ends before the pool
         db.engine.dispose()  # close pooled connections on shutdown
 
     cache = ResponseCache(settings.cache_max_entries, settings.cache_max_bytes)
@@ -248,5 +257,6 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                                                       MEDIA["html"], 3600)
     state.extras["releases"] = Releases(state, settings.release_directory(),
                                         settings.public_url)
+    state.extras["charts"] = Renderer(settings.chart_renders, settings.chart_queue)
     app.state.api = state
     return app

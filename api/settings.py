@@ -97,6 +97,12 @@ class Settings:
     stream_send_timeout: float = field(default=30.0, metadata={
         "doc": "Seconds a download waits for a client that stopped reading before "
                "dropping it."})
+    chart_renders: int = field(default=2, metadata={
+        "doc": "Charts drawn at once per process (each takes a worker thread for tens of "
+               "milliseconds); more wait their turn."})
+    chart_queue: int = field(default=16, metadata={
+        "doc": "Charts that may wait to be drawn per process; beyond it, 503 with "
+               "Retry-After."})
     release_dir: str = field(default="", metadata={
         "doc": "Where the data release is built, once per dataset version (empty: "
                "`releases/` beside a SQLite database, else the system's temporary folder)."})

@@ -28,6 +28,7 @@ from bench.report import Target, render_table
 from seed.build import DEFAULT_DATA, load
 
 RANKING = "/v1/rankings?year=2022"
+CHART = "/v1/charts/ranking?year=2022"
 DATASETTE = ("/dti/score.json?year=2022&cohort=provinces-63&indicator_code=DTI&_sort=rank"
              "&_shape=objects&_size=100&_nofacet=1&_nosuggest=1")
 GQL_RANKING = ("{ ranking(year: 2022) { entries { edges { node { rank value previousRank "
@@ -198,7 +199,10 @@ def main(argv: list[str] | None = None) -> int:
         ceiling_rest.name = "ceiling-rest"
         ceiling_gql = sv.ceiling(work / "gql.json")
         ceiling_gql.name = "ceiling-graphql"
-        for server in (ceiling_rest, ceiling_gql):
+        (work / "chart.svg").write_bytes(capture(ours.base + CHART))
+        ceiling_chart = sv.ceiling(work / "chart.svg")
+        ceiling_chart.name = "ceiling-chart"
+        for server in (ceiling_rest, ceiling_gql, ceiling_chart):
             started_servers.append(server.start(work))
         check_equivalence(ours, datasette, baseline, naive)
         fields = count_fields(json.loads(fetch(ours.base + "/graphql", gql(GQL_NESTED)))["data"])
@@ -219,11 +223,15 @@ def main(argv: list[str] | None = None) -> int:
             ("4 scores first page (1M rows)", scale, [Request("/v1/scores?limit=100")]),
             ("4 scores deep page (90% in)", scale,
              [Request(f"/v1/scores?limit=100&cursor={cursor}")]),
+            ("6 chart SVG, warm cache", ours, [Request(CHART)]),
+            ("ceiling (same chart bytes)", ceiling_chart, [Request(CHART)]),
+            ("6 chart SVG, drawn every time", nocache, [Request(CHART)]),
         ]
         if pg_url:
             plan += [("5 PostgreSQL ranking, warm", group[7], [Request(RANKING)]),
                      ("5 PostgreSQL ranking, no cache", group[8], [Request(RANKING)])]
         results = measure_rounds(plan, args.rounds, args.duration, args.connections, use_wrk)
+        results.update(under_chart_load(nocache, args.duration, args.connections, use_wrk))
         costs = field_costs_in_fresh_process(sqlite_url, fields)
         export = export_csv(scale)
         soak = run_soak(ours, args.soak, args.connections, use_wrk)
@@ -278,6 +286,28 @@ def abuse(work: Path, sqlite_file: Path, args: argparse.Namespace, use_wrk: bool
     return 0
 
 
+def under_chart_load(server: sv.Server, seconds: float, connections: int,
+                     use_wrk: bool) -> dict[str, Measure]:
+    """The REST ranking (computed, no cache) alone, then while 4 other connections keep
+    asking the same process for charts it must draw (every URL a new chart)."""
+    calm = drive(server.base, [Request(RANKING)], seconds, connections, use_wrk)
+    stop = threading.Event()
+    charts = [Request(f"{CHART}&top={n}") for n in range(1, 64)]
+
+    def keep_drawing() -> None:
+        while not stop.is_set():
+            drive(server.base, charts, 1.0, 4, use_wrk)
+
+    drawer = threading.Thread(target=keep_drawing, daemon=True)
+    drawer.start()
+    time.sleep(0.5)
+    busy = drive(server.base, [Request(RANKING)], seconds, connections, use_wrk)
+    stop.set()
+    drawer.join(30)
+    return {"7 REST ranking, no cache, calm": calm,
+            "7 REST ranking, no cache, charts drawn meanwhile": busy}
+
+
 def check_equivalence(ours: sv.Server, datasette: sv.Server, baseline: sv.Server,
                       naive: sv.Server) -> None:
     """The compared servers return the same 63 ranked rows; the naive handler the same
@@ -325,6 +355,11 @@ def judge(r: dict[str, Measure], export: dict[str, float], soak: dict[str, Any],
         Target("deep page p50 / first page p50",
                r["4 scores deep page (90% in)"].p50_ms / r["4 scores first page (1M rows)"].p50_ms,
                "<=", 1.5),
+        Target("chart SVG warm / ceiling", ratio("6 chart SVG, warm cache",
+                                                 "ceiling (same chart bytes)"), ">=", 0.75),
+        Target("REST p99 with charts drawn meanwhile / calm",
+               r["7 REST ranking, no cache, charts drawn meanwhile"].p99_ms
+               / max(r["7 REST ranking, no cache, calm"].p99_ms, 0.001), "<=", 2.0),
         Target("CSV export rows/s (1M rows)", export["rows_per_s"], ">=", 200_000),
         Target("CSV export RSS growth MB", export["rss_growth_mb"], "<", 100),
         Target(f"RSS growth MB after {soak['requests']} mixed requests", soak["growth_mb"],
@@ -332,6 +367,10 @@ def judge(r: dict[str, Measure], export: dict[str, float], soak: dict[str, Any],
     ]
     targets += [
         Target("strawberry engine alone, same shape, us per field", costs["engine_us"],
+               "info", 0),
+        Target("chart drawn every time, p50 ms", r["6 chart SVG, drawn every time"].p50_ms,
+               "info", 0),
+        Target("chart drawn every time, p99 ms", r["6 chart SVG, drawn every time"].p99_ms,
                "info", 0),
         Target("GraphQL nested over HTTP (8 conn.), fields/s", nested * fields, "info", 0),
         Target("REST no cache / Datasette", ratio("2 REST ranking, no server cache",

@@ -20,7 +20,8 @@ def test_bench_smoke(tmp_path: Path, capsys: pytest.CaptureFixture[str],
     table = capsys.readouterr().out
     for line in ("REST warm / ceiling", "REST no cache / naive handler",
                  "GraphQL nested uncached, us per field", "deep page p50 / first page p50",
-                 "CSV export rows/s", "RSS growth MB after"):
+                 "CSV export rows/s", "RSS growth MB after", "chart SVG warm / ceiling",
+                 "REST p99 with charts drawn meanwhile / calm", "chart drawn every time, p99"):
         assert line in table
     (result,) = tmp_path.glob("*.json")
     document = json.loads(result.read_text())

@@ -56,3 +56,103 @@ def test_the_landing_page_says_what_this_is_in_both_languages(visit: Any) -> Non
     page.get_by_role("link", name="Tài liệu API tương tác · Interactive API docs").click()
     page.wait_for_selector(".opblock")
     seen.assert_clean()
+
+
+def test_explorer_ranking_shows_the_2022_table_and_its_chart(visit: Any) -> None:
+    seen = visit("/explore/ranking?year=2022&lang=vi")
+    page = seen.page
+    table = page.locator("section.ranking table")
+    rows = table.locator("tbody tr")
+    assert rows.count() == 63
+    first = rows.nth(0).locator("td")
+    assert first.nth(0).inner_text() == "1" and first.nth(1).inner_text() == "Đà Nẵng"
+    ties = [rows.nth(i).locator("td").nth(0).inner_text() for i in range(63)]
+    assert ties.count("=15") == 2 and "16" not in ties
+    assert page.locator("p.badge").first.inner_text().startswith("7/63")
+    # the chart: drawn by the server, redrawn by vega-embed with marks a person sees
+    page.wait_for_selector(".chart-live svg .mark-rect path")
+    assert page.locator(".chart-live svg .mark-rect path").count() == 7
+    assert page.locator("#use").is_visible()
+    assert "/v1/rankings?year=2022&cohort=provinces-63" in page.locator("dl.use").inner_text()
+    seen.assert_clean()
+
+
+def test_explorer_province_has_its_series_chart_and_sources(visit: Any) -> None:
+    seen = visit("/explore/province/48?lang=en")
+    page = seen.page
+    assert page.locator("h1").inner_text() == "Da Nang"
+    page.wait_for_selector(".chart-live svg .mark-line path")
+    assert page.locator(".chart-live svg .mark-symbol path").count() >= 5  # 2020-2024
+    sources = page.get_by_role("link", name="dti-gov-vn-xep-hang-2022")
+    assert sources.count() >= 1
+    assert page.get_by_role("link", name="Da Nang").first.get_attribute("href") == \
+        "/explore/province/M-da-nang?lang=en"  # across the 2025 merger
+    seen.assert_clean()
+
+
+def test_explorer_language_switch_changes_the_names(visit: Any) -> None:
+    seen = visit("/explore/ranking?year=2022&lang=en")
+    page = seen.page
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.locator("section.ranking tbody tr").first.locator("td").nth(1).inner_text() \
+        == "Da Nang"
+    page.locator("a.switch").click()
+    page.wait_for_load_state("networkidle")
+    assert page.locator("html").get_attribute("lang") == "vi"
+    assert page.locator("section.ranking tbody tr").first.locator("td").nth(1).inner_text() \
+        == "Đà Nẵng"
+    assert page.locator("a.switch").inner_text() == "English"
+    seen.assert_clean()
+
+
+def test_explorer_works_by_keyboard_without_scripts(chromium: Any, live_server: str) -> None:
+    context = chromium.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(live_server + "/explore/ranking?year=2024&lang=vi")
+    # 2024: the 63 and the 34 provinces side by side, both readable with scripts off
+    assert page.locator("section.ranking").count() == 2
+    assert page.locator("img.chart-svg").count() == 2
+    assert all(page.locator("img.chart-svg").nth(i).evaluate("i => i.naturalWidth") > 100
+               for i in range(2))
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip"
+    page.keyboard.press("Enter")
+    page.locator("#year").select_option("2022")
+    page.locator("form.pick button").click()
+    assert page.locator("section.ranking tbody tr").count() == 63
+    context.close()
+
+
+def test_a_chart_url_in_an_img_renders_in_a_plain_page(chromium: Any, live_server: str,
+                                                      tmp_path: Any) -> None:
+    """What a newsroom does: one <img> (or <iframe>) tag in a page of its own site, here
+    a second loopback server (another origin)."""
+    import functools
+    import http.server
+    import threading
+
+    chart = f"{live_server}/v1/charts/ranking?year=2022&top=10"
+    (tmp_path / "story.html").write_text(
+        f'<!doctype html><html><body><p>DTI</p><img id="c" alt="DTI 2022" src="{chart}">'
+        f'<iframe id="f" src="{chart}&format=html" width="640" height="480"></iframe>'
+        "</body></html>", encoding="utf-8")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler,
+                                directory=str(tmp_path))
+    handler.log_message = lambda *a: None  # type: ignore[attr-defined]
+    newsroom = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=newsroom.serve_forever, daemon=True).start()
+    context = chromium.new_context(locale="vi-VN")
+    try:
+        page = context.new_page()
+        page.goto(f"http://127.0.0.1:{newsroom.server_port}/story.html",
+                  wait_until="networkidle")
+        size = page.evaluate("[document.getElementById('c').naturalWidth, "
+                             "document.getElementById('c').naturalHeight]")
+        assert size[0] > 300 and size[1] > 150
+        inner = page.frame_locator("#f")
+        assert inner.locator("figcaption").inner_text().startswith("Chỉ số chuyển đổi số")
+        assert inner.locator("table.data tbody tr").count() == 10
+    finally:
+        context.close()
+        newsroom.shutdown()
+        newsroom.server_close()

@@ -26,9 +26,14 @@ ARGUMENTS: dict[str, dict[str, Any]] = {
     "get_source": {"id": "dti-gov-vn-xep-hang-2022"}, "get_ranking": {"year": 2022},
     "get_ranking_history": {"entity": "48,49"},
     "get_data_document": {"name": "README.md"},
-    "get_table_schema": {"name": "scores"}, "graphql_get": {"query": "{ dataset { version } }"},
+    "get_table_schema": {"name": "scores"}, "get_explore_province": {"code": "48"},
+    "graphql_get": {"query": "{ dataset { version } }"},
 }
-TEXT = {"get_docs", "get_data_document"}  # text/html and text/markdown: the body is text
+# text/html and text/markdown: the body is text
+TEXT = {"get_docs", "get_data_document", "get_explore_home", "get_explore_ranking",
+        "get_explore_province", "get_explore_coverage"}
+CHARTS = {"get_ranking_chart": {"year": 2022}, "get_series_chart": {"entity": "48,49"},
+          "get_profile_chart": {"entity": "48", "year": 2022}, "get_coverage_chart": {}}
 
 
 @pytest.fixture(scope="module")
@@ -86,6 +91,10 @@ def test_every_get_operation_parses_into_its_model(generated: Any, live_server: 
         version = wait_for_release(client)
         arguments = {**ARGUMENTS, "get_release": {"version": version},
                      "get_release_file": {"version": version, "file": "datapackage.json"}}
+        for name, required in CHARTS.items():  # asked as Vega-Lite: the JSON form
+            enum = importlib.import_module(f"dti_client.models.{name}_format")
+            kind = getattr(enum, "".join(p.title() for p in name.split("_")) + "Format")
+            arguments[name] = {**required, "format_": kind("vl")}
         answers = [(name, module.sync_detailed(client=client, **arguments.get(name, {})))
                    for name, module in operations(generated)]
     for name, response in answers:

@@ -17,6 +17,7 @@ import json, sys
 from starlette.testclient import TestClient
 import api
 from api.app import create_app
+from api.release.package import RELEASES
 from api.settings import Settings
 from seed.build import DEFAULT_DATA, load
 load(DEFAULT_DATA, sys.argv[1])
@@ -27,6 +28,9 @@ print(json.dumps({
     "ranking": client.get("/v1/rankings?year=2022").json()["meta"]["total"],
     "graphiql": client.get("/graphql/assets/graphiql.min.js").status_code,
     "docs": client.get("/docs/assets/swagger-ui-bundle.js").status_code,
+    "pages": [client.get(p).status_code for p in ("/assets/site.css", "/assets/chart.js",
+                                                    "/assets/vega-embed.js")],
+    "release": RELEASES.is_file(),
 }))
 """
 
@@ -50,6 +54,7 @@ def test_a_wheel_serves_the_api_with_its_contract(tmp_path: Path) -> None:
     assert found["api"].startswith(str(target)) and found["data"].startswith(str(target))
     assert found["openapi"] == OPENAPI_PATH.read_text(encoding="utf-8")
     assert found["ranking"] == 63 and found["graphiql"] == 200 and found["docs"] == 200
+    assert found["pages"] == [200, 200, 200] and found["release"] is True
 
 
 def test_vendored_assets_match_their_manifest() -> None:

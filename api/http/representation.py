@@ -65,11 +65,12 @@ class Rendered:
     @classmethod
     def build(cls, body: bytes, etag: str, media_type: str, max_age: int,
               link: str | None = None, compress: bool = True,
-              route: str | None = None) -> Rendered:
+              route: str | None = None, headers_extra: Headers | None = None) -> Rendered:
         """`compress`: make the gzip form now (worth it when cached or asked for)."""
         packed = gzip.compress(body, 6, mtime=0) \
             if compress and len(body) >= GZIP_MIN_BYTES else None
         extra = [(b"link", link.encode())] if link else []
+        extra += headers_extra or []
 
         def headers(tag: str, content: bytes, coding: bool) -> Headers:
             out = [*caching_headers(tag, max_age), (b"content-type", media_type.encode()),

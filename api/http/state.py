@@ -15,7 +15,7 @@ from api.db import Database
 from api.http.cache import ResponseCache
 from api.http.keys import etag_for, header, request_info
 from api.http.negotiate import accepts_gzip
-from api.http.representation import Rendered, RenderedResponse
+from api.http.representation import Headers, Rendered, RenderedResponse
 from api.http.streams import Streams
 from api.services.context import QueryContext
 from api.services.paging import CursorCodec, Totals
@@ -44,13 +44,13 @@ class AppState:
         return etag_for(self.version, request_info(scope).key or "")
 
     def render(self, scope: Scope, body: bytes, media_type: str,
-               link: str | None = None) -> Rendered:
+               link: str | None = None, headers: Headers | None = None) -> Rendered:
         """A 200 of `body` for this request (gzipped when worth it). CPU work: call it
         in a worker thread for large bodies, so the event loop keeps answering."""
         compress = self.cache.enabled or accepts_gzip(header(scope, b"accept-encoding"))
         route = getattr(scope.get("route"), "path", None)
         return Rendered.build(body, self.etag(scope), media_type, self.settings.cache_max_age,
-                              link, compress, route)
+                              link, compress, route, headers)
 
     def keep(self, scope: Scope, rendered: Rendered, store: bool = True) -> RenderedResponse:
         """Answer with `rendered`, keeping it in the response cache under the request key."""
@@ -60,9 +60,9 @@ class AppState:
         return RenderedResponse(rendered)
 
     def respond(self, scope: Scope, body: bytes, media_type: str, link: str | None = None,
-                store: bool = True) -> RenderedResponse:
+                store: bool = True, headers: Headers | None = None) -> RenderedResponse:
         """render() and keep() in one, for small bodies made on the event loop."""
-        return self.keep(scope, self.render(scope, body, media_type, link), store)
+        return self.keep(scope, self.render(scope, body, media_type, link, headers), store)
 
     @contextmanager
     def query(self) -> Iterator[QueryContext]:

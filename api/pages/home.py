@@ -18,6 +18,7 @@ from api.services.paging import PageRequest
 
 COHORTS = ("provinces-63", "provinces-34")
 LINKS = (
+    ("/explore", "Khám phá: xếp hạng, tỉnh, độ phủ", "Explore: rankings, provinces, coverage"),
     ("/v1", "Chỉ mục API (JSON)", "API index (JSON)"),
     ("/docs", "Tài liệu API tương tác", "Interactive API docs"),
     ("/openapi.json", "Hợp đồng OpenAPI 3.1", "OpenAPI 3.1 contract"),

@@ -52,6 +52,12 @@ class Releases:
             thread.join(timeout)
         return self.manifest()
 
+    def settle(self, timeout: float) -> None:
+        """Wait for a build under way (at shutdown: its connection goes back first)."""
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+
     def _build(self) -> None:
         try:
             build(self.state, self.directory, self.public_url, replace=False)

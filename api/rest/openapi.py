@@ -14,12 +14,15 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from api.app_meta import ATTRIBUTION, DATA_DOCUMENTS, LICENCE_CODE
+from api.charts.routes import CHARTS
+from api.charts.routes import params_of as chart_params
 from api.http.negotiate import MEDIA
 from api.http.render import NAME_PAIRS
 from api.release.resources import BY_NAME
 from api.rest.params import SHARED, shared_names
 from api.rest.respond import Endpoint
 from api.rest.routes import ENDPOINTS
+from api.services.vocab import COHORTS
 from api.settings import PROJECT_ROOT
 from models import public as pub
 
@@ -95,6 +98,9 @@ TAGS = [
     {"name": "provenance", "description": "Sources and coverage: how sure and how complete"},
     {"name": "service", "description": "Index, health, version, documents"},
     {"name": "graphql", "description": "The same data as a GraphQL graph"},
+    {"name": "explorer", "description": "Pages for people: rankings, provinces, coverage"},
+    {"name": "charts", "description": "Charts as resources: SVG (for <img>), PNG, the "
+                                      "Vega-Lite specification, or a page for <iframe>"},
     {"name": "release", "description": "The citable download: a Frictionless data package, "
                                        "its Table Schemas and catalog metadata (DCAT)"},
 ]
@@ -278,6 +284,25 @@ def _release_paths(json_of: Any) -> dict[str, Any]:
     }
 
 
+def _chart_paths() -> dict[str, Any]:
+    """Charts: the collections' parameters, four media types."""
+    content = {"image/svg+xml": {"schema": {"type": "string"}},
+               "image/png": {"schema": {"type": "string", "format": "binary"}},
+               MEDIA["vl"]: {"schema": {"type": "object", "description": "A Vega-Lite v6 "
+                                        "specification with its data inline"}},
+               MEDIA["html"]: {"schema": {"type": "string"}}}
+    paths = {}
+    for chart in CHARTS:
+        params = [{"name": name, "in": "query", "required": p.required,
+                   "description": p.description, "schema": dict(p.schema)}
+                  for name, p in chart_params(chart).items()]
+        paths[f"/v1/charts/{chart.kind}"] = _plain(
+            f"get_{chart.kind}_chart", chart.summary, content, tag="charts", lang=True,
+            extra={"404": _ref("NotFound"), "406": _ref("NotAcceptable"),
+                   "503": _ref("Unavailable")}, parameters=params)
+    return paths
+
+
 def build_document() -> dict[str, Any]:
     schemas: dict[str, Any] = {"Problem": PROBLEM, "Links": LINKS}
     paths: dict[str, Any] = {}
@@ -311,6 +336,22 @@ def build_document() -> dict[str, Any]:
                      "schema": {"type": "string", "enum": list(DATA_DOCUMENTS)}}])
     paths["/graphql"] = _graphql(schemas)
     paths.update(_release_paths(json_of))
+    paths.update(_chart_paths())
+    year = {"name": "year", "in": "query", "required": False, "description": "Edition year",
+            "schema": {"type": "integer", "minimum": 1990, "maximum": 2100}}
+    cohort = {"name": "cohort", "in": "query", "required": False,
+              "schema": {"type": "string", "enum": list(COHORTS)}}
+    for path, summary, params in (
+            ("/explore", "The explorer (the ranking view)", [year, cohort]),
+            ("/explore/ranking", "A ranking for people: ties, changes, conflicts, sources",
+             [year, cohort]),
+            ("/explore/province/{code}", "One province: charts, every figure, sources, the "
+             "merger", [{"name": "code", "in": "path", "required": True,
+                         "schema": {"type": "string", "examples": ["48"]}}]),
+            ("/explore/coverage", "How complete each year is", [])):
+        paths[path] = _plain(f"get_explore_{path.split('/')[2] if path.count('/') > 1 else 'home'}",
+                             summary, html, tag="explorer", lang=True, parameters=params,
+                             extra={"404": _ref("NotFound")} if "{" in path else None)
     for schema in schemas.values():
         _with_names(schema)
     return {

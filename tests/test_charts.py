@@ -1,0 +1,187 @@
+"""Charts as resources: honest specifications, every format, the collections' errors."""
+
+from __future__ import annotations
+
+import json
+import re
+import struct
+from typing import Any
+
+import anyio
+import pytest
+
+from api.charts.render import Renderer
+from api.errors import ApiError
+
+
+def vl(client: Any, url: str) -> dict[str, Any]:
+    response = client.get(url + "&format=vl")
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/vnd.vegalite+json"
+    return response.json()  # type: ignore[no-any-return]
+
+
+def test_the_2022_ranking_spec_has_63_rows_ties_and_no_zero_for_missing(client: Any) -> None:
+    spec = vl(client, "/v1/charts/ranking?year=2022&lang=en")
+    rows = spec["data"]["values"]
+    assert len(rows) == 63 and rows[0]["name"] == "Da Nang" and rows[0]["rank"] == 1
+    ranks = [r["rank"] for r in rows]
+    at = ranks.index(15)
+    assert ranks[at:at + 3] == [15, 15, 17]
+    assert [r["rank_label"] for r in rows[at:at + 2]] == ["=15", "=15"]
+    missing = [r for r in rows if r["value"] is None]
+    assert len(missing) == 56 and all(r["shown"] == "not published" for r in missing)
+    # every layer drawing `value` keeps only rows that have one; the rest say so in text
+    for layer in spec["layer"]:
+        x = layer["encoding"].get("x", {})
+        if x.get("field") == "value":
+            assert layer["transform"] == [{"filter": "isValid(datum.value)"}]
+    assert spec["title"]["subtitle"][0].startswith("7 of 63 have a published value; 63 ranked")
+    assert "Ties share a rank" in spec["title"]["subtitle"][0]
+    assert spec["title"]["subtitle"][1].startswith("Source: Bộ TT&TT (dti.gov.vn)")
+    assert spec["usermeta"]["data_url"] == ("/v1/rankings?year=2022&indicator=DTI"
+                                            "&limit=1000")
+    assert client.get(spec["usermeta"]["data_url"]).json()["meta"]["total"] == 63
+
+
+def test_the_svg_draws_a_bar_only_where_a_value_was_published(client: Any) -> None:
+    response = client.get("/v1/charts/ranking?year=2022")
+    assert response.headers["content-type"] == "image/svg+xml"
+    svg = response.text
+    bars = re.search(r'<g class="mark-rect role-mark layer_0_marks"[^>]*>(.*?)</g>', svg, re.S)
+    assert bars is not None and bars.group(1).count("<path") == 7
+    assert "Đà Nẵng" in svg and "chưa công bố" in svg  # names in vi by default
+    assert 'aria-label' in svg or "<title>" in svg or "role=" in svg
+
+
+def test_unknown_cohort_size_is_said_not_guessed(client: Any) -> None:
+    spec = vl(client, "/v1/charts/ranking?year=2022&cohort=ministries-no-public-services"
+                      "&lang=en")
+    assert "cohort size not published" in spec["title"]["subtitle"][0]
+
+
+def test_series_breaks_its_line_at_a_missing_year(client: Any) -> None:
+    spec = vl(client, "/v1/charts/series?entity=01,48&year=2020:2024")
+    hanoi = [r for r in spec["data"]["values"] if r["entity_code"] == "01"]
+    assert [r["year"] for r in hanoi] == [2020, 2021, 2022, 2023, 2024]
+    assert hanoi[1]["value"] is None and hanoi[1]["rank"] is None  # 2021: nothing published
+    assert hanoi[0]["rank_segment"] != hanoi[2]["rank_segment"]  # no line across the gap
+    da_nang = [r for r in spec["data"]["values"] if r["entity_code"] == "48"]
+    assert len({r["value_segment"] for r in da_nang}) == 1  # 2020-2024, unbroken
+    assert spec["usermeta"]["data_url"].startswith("/v1/scores?entity=01%2C48")
+
+
+def test_profile_and_coverage(client: Any) -> None:
+    profile = vl(client, "/v1/charts/profile?entity=48&year=2022&lang=en")
+    bars = profile["data"]["values"]
+    assert [b["indicator"] for b in bars[:3]] == ["GOV", "ECO", "SOC"]
+    assert profile["title"]["text"] == "Da Nang 2022: DTI 0.8002"
+    coverage = vl(client, "/v1/charts/coverage?year=2020:2024&lang=en")
+    rows = {(r["cohort"][:2], r["year"], r["measure"]): r["count"]
+            for r in coverage["data"]["values"]}
+    assert rows[("63", 2022, "With a rank")] == 63 and rows[("63", 2022, "With a value")] == 7
+
+
+def test_formats_by_parameter_and_by_accept(client: Any) -> None:
+    url = "/v1/charts/ranking?year=2022&top=5"
+    png = client.get(url + "&format=png&scale=2")
+    assert png.headers["content-type"] == "image/png" and png.content[:8] == b"\x89PNG\r\n\x1a\n"
+    one = client.get(url + "&format=png")
+    width = struct.unpack(">I", one.content[16:20])[0]
+    assert struct.unpack(">I", png.content[16:20])[0] == 2 * width
+    assert client.get(url, headers={"Accept": "image/png"}).content[:4] == b"\x89PNG"
+    page = client.get(url, headers={"Accept": "text/html"})
+    assert page.headers["content-type"].startswith("text/html")
+    assert "frame-ancestors *" in page.headers["content-security-policy"]
+    assert "<svg" in page.text and "<table" in page.text and 'data-spec="' in page.text
+    refused = client.get(url, headers={"Accept": "application/json"})
+    assert refused.status_code == 406
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert len(vl(client, url)["data"]["values"]) == 5
+
+
+def test_chart_errors_are_the_collections_errors(client: Any) -> None:
+    for url, status, parameter in (
+            ("/v1/charts/ranking", 400, "year"),
+            ("/v1/charts/ranking?year=2022&scale=9", 400, "scale"),
+            ("/v1/charts/ranking?year=2022&cohort=planets", 400, "cohort"),
+            ("/v1/charts/series?entity=01,02,04,06,08,10,11,12,14", 400, "entity"),
+            ("/v1/charts/ranking?year=2022&colour=red", 400, "colour")):
+        response = client.get(url)
+        assert response.status_code == status, url
+        assert response.headers["content-type"] == "application/problem+json"
+        assert parameter in json.dumps(response.json()["errors"]), url
+    for url in ("/v1/charts/ranking?year=2019", "/v1/charts/series?entity=ZZ",
+                "/v1/charts/profile?entity=48&year=2015"):
+        response = client.get(url)
+        assert response.status_code == 404, url
+        assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_charts_are_cached_and_validated(client: Any) -> None:
+    url = "/v1/charts/coverage?year=2022"
+    first = client.get(url)
+    assert "max-age" in first.headers["cache-control"]
+    again = client.get(url, headers={"If-None-Match": first.headers["etag"]})
+    assert again.status_code == 304
+
+
+def test_renders_beyond_the_queue_are_refused() -> None:
+    """One render at a time and none waiting: a second concurrent render is a 503."""
+    renderer = Renderer(limit=1, queue=0)
+    spec = {"data": {"values": [{"a": i} for i in range(3000)]}, "mark": "point",
+            "encoding": {"x": {"field": "a", "type": "quantitative"}}}
+    outcomes: list[Any] = []
+
+    async def draw() -> None:
+        try:
+            outcomes.append(len(await renderer.render(spec, "svg")))
+        except ApiError as error:
+            outcomes.append(error.status)
+
+    async def main() -> None:
+        async with anyio.create_task_group() as group:
+            group.start_soon(draw)
+            await anyio.sleep(0.01)
+            await draw()
+
+    import threading  # its own thread: the session may already run an event loop in this one
+    runner = threading.Thread(target=anyio.run, args=(main,))
+    runner.start()
+    runner.join(30)
+    assert outcomes[0] == 503 and outcomes[1] > 1000  # refused at once; the first drew
+
+
+@pytest.mark.parametrize("lang,name", [("vi", "Đà Nẵng"), ("en", "Da Nang")])
+def test_names_follow_lang(client: Any, lang: str, name: str) -> None:
+    rows = vl(client, f"/v1/charts/ranking?year=2022&top=1&lang={lang}")["data"]["values"]
+    assert rows[0]["name"] == name
+
+
+def test_explorer_pages_answer_like_the_api(client: Any) -> None:
+    from html.parser import HTMLParser
+
+    class Rows(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.sections: list[int] = []
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            if tag == "section":
+                self.sections.append(0)
+            elif tag == "tr" and self.sections:
+                self.sections[-1] += 1
+
+    page = client.get("/explore/ranking?year=2024&lang=en")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "form-action 'self'" in page.headers["content-security-policy"]
+    parsed = Rows()
+    parsed.feed(page.text)
+    assert parsed.sections == [63 + 1, 34 + 1]  # 2024: both cohorts, each with its header row
+    assert client.get("/explore/ranking?year=2024&lang=en",
+                      headers={"If-None-Match": page.headers["etag"]}).status_code == 304
+    for url, status in (("/explore/ranking?year=abc", 400), ("/explore/province/ZZ", 404),
+                        ("/explore/coverage?colour=1", 400)):
+        answer = client.get(url)
+        assert answer.status_code == status, url
+        assert answer.headers["content-type"] == "application/problem+json"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import gc
 import logging
 import sys
-import threading
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -18,7 +17,7 @@ from starlette.requests import Request
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp
 
-from api.app_meta import ATTRIBUTION, DATA_DOCUMENTS, LICENCE_CODE
+from api.app_meta import API_VERSION, ATTRIBUTION, DATA_DOCUMENTS, LICENCE_CODE
 from api.charts import render as chart_render
 from api.charts import routes as chart_routes
 from api.charts.render import Renderer
@@ -31,6 +30,7 @@ from api.http.assets import Assets, rendered_bytes
 from api.http.cache import ResponseCache, ResponseCacheMiddleware
 from api.http.clients import parse_networks
 from api.http.headers import StandardHeaders
+from api.http.metrics import Metrics
 from api.http.negotiate import MEDIA, choose
 from api.http.ratelimit import RateLimit
 from api.http.render import ProblemResponse, dumps
@@ -110,7 +110,7 @@ def data_documents(max_age: int) -> Assets:
 async def version(request: Request) -> ASGIApp:
     db = app_state(request).db
     return _json(request, {"dataset_version": db.version, "built_at": db.built_at,
-                           "synthetic": db.synthetic, "api_version": "1"})
+                           "synthetic": db.synthetic, "api_version": API_VERSION})
 
 
 async def health(request: Request) -> ASGIApp:
@@ -158,14 +158,30 @@ async def on_unexpected(request: Request, exc: Exception) -> ASGIApp:
                                          f"as request {rid}"))
 
 
-def front_door(settings: Settings, cache: ResponseCache) -> list[Middleware]:
+def watch_process(metrics: Metrics, state: AppState) -> None:
+    """Gauges and counters read from the process: cache, pool, refusals, rows streamed."""
+    metrics.watch(state.cache, state.db.engine.pool)
+    seen = {"timeouts": 0, "rows": 0}
+
+    def read() -> None:
+        for key, now, counter in (("timeouts", state.db.pool_timeouts, metrics.pool_timeouts),
+                                  ("rows", state.streams.rows, metrics.export_rows)):
+            if now > seen[key]:
+                counter.inc(now - seen[key])
+                seen[key] = now
+    metrics.readers.append(read)
+
+
+def front_door(settings: Settings, cache: ResponseCache,
+               metrics: Metrics | None = None) -> list[Middleware]:
     """The one middleware stack every request passes, cache hits included, outermost
     first: access log and request id, CORS and security headers, rate limit, then the
     response cache (which answers hits before routing)."""
     proxies = parse_networks(settings.trusted_proxies)
     return [
         Middleware(AccessLog, proxies=proxies, text=settings.log_format == "text",
-                   writer=LineWriter() if settings.access_log else None),
+                   writer=LineWriter() if settings.access_log else None,
+                   observe=metrics.observe if metrics else None),
         Middleware(StandardHeaders),
         Middleware(RateLimit, policy=settings.rate_limit, storage=settings.rate_limit_storage,
                    proxies=proxies, exempt=("/health", "/health/ready", "/metrics"),
@@ -236,16 +252,18 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         # GIL switch interval keeps a cheap answer from waiting out a long computation.
         sys.setswitchinterval(0.001)
         state.extras["releases"].prepare()  # in the background: requests answer meanwhile
-        threading.Thread(target=state.extras["charts"].warm, name="charts", daemon=True).start()
+        state.extras["charts"].start()  # the render processes, warmed in the background
         yield
+        state.extras["charts"].stop()
         state.extras["releases"].settle(10.0)  # a build under way ends before the pool
         db.engine.dispose()  # close pooled connections on shutdown
 
     cache = ResponseCache(settings.cache_max_entries, settings.cache_max_bytes)
+    metrics = Metrics(API_VERSION, db.version) if settings.metrics else None
     app = Starlette(
         lifespan=lifespan,
         routes=routes(render_openapi().encode(), settings.cache_max_age),
-        middleware=front_door(settings, cache),
+        middleware=front_door(settings, cache, metrics),
         exception_handlers=HANDLERS,
     )
     state = AppState(settings, db, cache, CursorCodec(secret),
@@ -258,5 +276,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     state.extras["releases"] = Releases(state, settings.release_directory(),
                                         settings.public_url)
     state.extras["charts"] = Renderer(settings.chart_renders, settings.chart_queue)
+    if metrics is not None:
+        watch_process(metrics, state)
+        if not settings.metrics_port:
+            app.router.routes.append(Route("/metrics", metrics.endpoint, methods=["GET"]))
     app.state.api = state
     return app

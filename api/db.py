@@ -83,12 +83,14 @@ class Database:
         self.version: str = row[0]
         self.built_at: str = row[1]
         self.synthetic: bool = bool(row[2])
+        self.pool_timeouts = 0  # checkouts refused for want of a free connection
 
     @contextmanager
     def connect(self) -> Iterator[Connection]:
         try:
             conn = self.engine.connect()
         except PoolTimeout:
+            self.pool_timeouts += 1
             raise ApiError(503, "the service is busy; every database connection is in use",
                            headers={"Retry-After": "2"}) from None
         except DBAPIError as error:

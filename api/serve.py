@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,9 @@ def app_factory():  # type: ignore[no-untyped-def]
     from api.app import create_app
 
     lean_log_records()
-    return create_app(Settings.from_env())
+    app = create_app(Settings.from_env())
+    app.state.api.extras["charts"].warm_at_start = True
+    return app
 
 
 class JsonFormatter(logging.Formatter):
@@ -69,9 +72,26 @@ def lean_log_records() -> None:
     logging.logMultiprocessing = False
 
 
+def metrics_directory() -> None:
+    """Every worker writes its metrics under one fresh folder that /metrics sums
+    (prometheus-client's multi-process mode); set before any worker starts."""
+    folder = Path(tempfile.mkdtemp(prefix="dti-metrics-"))
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
+
+
 def serve(settings: Settings, host: str, port: int, workers: int) -> int:
     ensure_database(settings)
     os.environ["DTI_DATABASE_URL"] = settings.database_url  # workers read the same settings
+    if settings.metrics:
+        if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            metrics_directory()
+        if settings.metrics_port:  # a port of its own, served by this (supervising) process
+            from prometheus_client import CollectorRegistry, start_http_server
+            from prometheus_client.multiprocess import MultiProcessCollector
+
+            registry = CollectorRegistry()
+            MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+            start_http_server(settings.metrics_port, addr=host, registry=registry)
     uvicorn.run("api.serve:app_factory", factory=True, host=host, port=port, workers=workers,
                 proxy_headers=False, server_header=False, access_log=False,
                 log_config=logging_config(settings.log_format == "text"),

@@ -97,12 +97,17 @@ class Settings:
     stream_send_timeout: float = field(default=30.0, metadata={
         "doc": "Seconds a download waits for a client that stopped reading before "
                "dropping it."})
-    chart_renders: int = field(default=2, metadata={
-        "doc": "Charts drawn at once per process (each takes a worker thread for tens of "
-               "milliseconds); more wait their turn."})
+    chart_renders: int = field(default=1, metadata={
+        "doc": "Render processes per API process: charts drawn at once (a ranking takes "
+               "about 0.3 s of one core); more wait their turn."})
     chart_queue: int = field(default=16, metadata={
         "doc": "Charts that may wait to be drawn per process; beyond it, 503 with "
                "Retry-After."})
+    metrics: bool = field(default=True, metadata={
+        "doc": "Serve Prometheus metrics (off the rate limit)."})
+    metrics_port: int = field(default=0, metadata={
+        "doc": "0: metrics at /metrics on the API's port; another port: there only (keep it "
+               "off the public network)."})
     release_dir: str = field(default="", metadata={
         "doc": "Where the data release is built, once per dataset version (empty: "
                "`releases/` beside a SQLite database, else the system's temporary folder)."})

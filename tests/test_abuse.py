@@ -210,7 +210,7 @@ def test_cache_bytes_hold_with_long_keys(sqlite_url: str) -> None:
 
 
 def test_a_burst_gets_429_with_headers_and_hits_cost_less(sqlite_url: str) -> None:
-    app = make_app(sqlite_url, rate_limit="40/minute")
+    app = make_app(sqlite_url, rate_limit="40/minute", rate_limit_delay=0.05)
     with TestClient(app) as client:
         first = client.get("/v1/metrics")  # computed: 4 units
         assert first.headers["ratelimit-policy"] == '"minute";q=40;w=60'

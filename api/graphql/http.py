@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -133,6 +134,7 @@ def execute(state: AppState, schema: strawberry.Schema, query: str, variables: A
             operation: str | None, info: RequestInfo | None = None) -> ExecutionResult:
     """Run one operation synchronously (in a worker thread) on one connection."""
     ctx = GraphQLContext(state.query, state.db, state.settings.graphql_deadline_seconds)
+    started = time.perf_counter()
     try:
         result = schema.execute_sync(query, variable_values=variables,
                                      operation_name=operation, context_value=ctx,
@@ -146,6 +148,7 @@ def execute(state: AppState, schema: strawberry.Schema, query: str, variables: A
         ctx.close()
     if info is not None:  # what the rate limiter charges: nothing for a refused query
         info.extra["graphql_cost"] = ctx.cost if result.data is not None else 0
+        info.extra["graphql_seconds"] = time.perf_counter() - started
     if result.errors:  # strawberry leaves errors raised before execution unmasked
         result.errors = [masked(e) for e in result.errors]
     return result

@@ -20,6 +20,7 @@ import sys
 import threading
 import time
 import weakref
+from collections.abc import Callable
 from typing import IO, Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -102,9 +103,10 @@ class LineWriter:
 
 class AccessLog:
     def __init__(self, app: ASGIApp, proxies: tuple[Network, ...], text: bool = False,
-                 writer: LineWriter | None = None) -> None:
+                 writer: LineWriter | None = None,
+                 observe: Callable[[Scope, int, float], None] | None = None) -> None:
         self.app, self.proxies, self.text = app, proxies, text
-        self.writer = writer
+        self.writer, self.observe = writer, observe
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -129,8 +131,11 @@ class AccessLog:
         try:
             await self.app(scope, receive, record)
         finally:
+            seconds = time.perf_counter() - started
             if self.writer is not None:
-                self.writer.write(self.line(scope, rid, answer, time.perf_counter() - started))
+                self.writer.write(self.line(scope, rid, answer, seconds))
+            if self.observe is not None:
+                self.observe(scope, answer[0], seconds)
 
     def line(self, scope: Scope, rid: str, answer: list[Any], seconds: float) -> bytes:
         info: RequestInfo | None = scope.get(SCOPE_KEY)

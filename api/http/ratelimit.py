@@ -14,6 +14,7 @@ client stands:
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 import time
 from collections.abc import Sequence
@@ -30,6 +31,7 @@ from api.http.clients import Network, budget_key, client_address
 from api.http.keys import SCOPE_KEY, RequestInfo
 from api.http.render import ProblemResponse
 
+log = logging.getLogger("dti.ratelimit")
 COST_CACHED, COST_COMPUTED, COST_STREAM, COST_CLIENT_ERROR = 1, 4, 20, 2
 GRAPHQL_COST_PER_UNIT = 500
 CLIENT = "dti.client"  # the client's address, for the access log
@@ -78,13 +80,16 @@ class RateLimit:
         # The library's asynchronous storages (a Redis round trip never blocks the event
         # loop), counted in fixed windows: one increment and one expiry read per answer.
         uri = storage if storage.startswith("async+") else f"async+{storage}"
-        self.storage: Any = storage_from_string(uri)
+        # Redis through redis-py's asyncio client (limits' default for Redis is coredis).
+        options = {"implementation": "redispy"} if "redis" in uri.split("://")[0] else {}
+        self.storage: Any = storage_from_string(uri, **options)
         self.policy_header = ", ".join(
             f'"{w.name}";q={w.item.amount};w={w.seconds}' for w in self.windows).encode()
         # Clients known to be out of budget, until when: spares the storage a round trip.
         self.spent: dict[str, float] = {}
         self.resets: dict[str, float] = {}  # counter -> when its window ends (from storage)
         self.refused: set[str] = set()  # ... and already told so once
+        self._warned_until = 0.0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not self.windows or scope["path"] in self.exempt:
@@ -109,7 +114,11 @@ class RateLimit:
                 info: RequestInfo | None = scope.get(SCOPE_KEY)
                 streamed = not any(n == b"content-length" for n, _ in message["headers"])
                 cost = cost_of(message["status"], info, streamed)
-                scope[RATE_STATE], headers = await self._charge(key, cost)
+                try:
+                    scope[RATE_STATE], headers = await self._charge(key, cost)
+                except Exception as error:  # the shared storage is down: answer, unlimited
+                    self._unavailable(error)
+                    headers = []
                 message["headers"] = [*message["headers"], *headers]
             await send(message)
 
@@ -123,6 +132,14 @@ class RateLimit:
             slot = self.slots[key] = asyncio.Semaphore(self.concurrency)
         async with slot:  # no await on the way in while a slot is free
             await self.app(scope, receive, charge)
+
+    def _unavailable(self, error: Exception) -> None:
+        """Fail open: a Redis outage must not take the API down. Logged once a minute."""
+        now = time.monotonic()
+        if now >= self._warned_until:
+            self._warned_until = now + 60
+            log.warning("rate-limit storage unavailable, answering without limits: %s",
+                        type(error).__name__)
 
     async def _charge(self, key: str, cost: int) -> tuple[str, list[tuple[bytes, bytes]]]:
         states = []

@@ -34,6 +34,7 @@ class Streams:
         self.limiter = anyio.CapacityLimiter(max(limit, 1))
         self.send_timeout = send_timeout
         self.active = 0
+        self.rows = 0  # lines streamed (CSV header lines included), for the metrics
 
     def acquire(self) -> None:
         """Take a slot now or refuse with a 503 (a stream never waits for one)."""
@@ -99,6 +100,7 @@ class StreamResponse:
             chunk: Any = await anyio.to_thread.run_sync(next, self.chunks, _END)
             if chunk is _END:
                 break
+            self.streams.rows += chunk.count(b"\n")
             if coder:
                 chunk = coder.compress(chunk) + coder.flush(zlib.Z_SYNC_FLUSH)
             await self._send(send, {"type": "http.response.body", "body": chunk,

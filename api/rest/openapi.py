@@ -324,6 +324,9 @@ def build_document() -> dict[str, Any]:
     paths["/health/ready"] = _plain("get_readiness", "The database answers",
                                     json_of(pub.Health), cached=False,
                                     extra={"503": _ref("Unavailable")})
+    paths["/metrics"] = _plain(
+        "get_metrics", "Prometheus metrics (off the rate limit; DTI_METRICS, "
+        "DTI_METRICS_PORT)", {"text/plain": {"schema": {"type": "string"}}}, cached=False)
     paths["/version"] = _plain("get_version", "Dataset and service version",
                                json_of(pub.VersionInfo))
     paths["/openapi.json"] = _plain("get_openapi", "This document",

@@ -21,7 +21,7 @@ from api.app_meta import API_VERSION, ATTRIBUTION, DATA_DOCUMENTS, LICENCE_CODE
 from api.charts import render as chart_render
 from api.charts import routes as chart_routes
 from api.charts.render import Renderer
-from api.db import Database
+from api.db import Database, Snapshot
 from api.errors import ApiError
 from api.graphql import http as graphql_http
 from api.graphql.build import build_schema
@@ -241,7 +241,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     """Build the application; the database opens read-only once, here."""
     settings = settings or Settings.from_env()
     db = database or Database(settings)
-    secret = settings.cursor_secret or f"dti-cursor-{db.version}"
+    # Cursors carry the dataset version they were made for (410 once it is gone), so
+    # the key need not change with it; set DTI_CURSOR_SECRET in deployments.
+    secret = settings.cursor_secret or "dti-open-data-cursor"
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -253,7 +255,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         sys.setswitchinterval(0.001)
         state.extras["releases"].prepare()  # in the background: requests answer meanwhile
         state.extras["charts"].start()  # the render processes, warmed in the background
+        stop_watching = db.watch()  # PostgreSQL: follow newly published datasets
         yield
+        stop_watching()
         state.extras["charts"].stop()
         state.extras["releases"].settle(10.0)  # a build under way ends before the pool
         db.engine.dispose()  # close pooled connections on shutdown
@@ -276,6 +280,15 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     state.extras["releases"] = Releases(state, settings.release_directory(),
                                         settings.public_url)
     state.extras["charts"] = Renderer(settings.chart_renders, settings.chart_queue)
+    def switched(snapshot: Snapshot) -> None:  # a new dataset was published (PostgreSQL)
+        cache.clear()
+        state.extras["releases"].prepare()
+        if metrics is not None:
+            metrics.build.clear()
+            metrics.build.labels(API_VERSION, snapshot.version).set(1)
+        log.info("now serving dataset %s", snapshot.version)
+
+    db.on_switch.append(switched)
     if metrics is not None:
         watch_process(metrics, state)
         if not settings.metrics_port:

@@ -8,9 +8,11 @@ either failure is a 503/504 problem, after which the pool carries on by itself.
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -72,21 +74,121 @@ def read_only_engine(settings: Settings) -> Engine:
                                        "connect_timeout": max(1, int(settings.pool_timeout))})
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """One published dataset: where it is (a PostgreSQL schema, or None) and what it is."""
+
+    schema: str | None
+    version: str
+    built_at: str
+    synthetic: bool
+
+
+SCHEMA_KEY = "dti.schema"  # in a pooled connection's info: the schema its search_path names
+
+
 class Database:
-    """An engine plus the dataset's version, read once at start."""
+    """An engine plus the dataset being served.
+
+    On PostgreSQL a new dataset is published by switching public.dti_current to a newly
+    loaded schema (seed/build.py). Every process looks at that pointer at most every
+    `version_check_seconds`, on the connection it is about to use; after a switch it
+    serves the new schema, keeps the previous one for requests pinned to it, and tells
+    its `on_switch` listeners (caches keyed by request must drop what they hold).
+    """
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.engine = read_only_engine(settings)
-        with self.connect() as conn:
-            row = conn.execute(text("SELECT version, built_at, synthetic FROM dataset")).one()
-        self.version: str = row[0]
-        self.built_at: str = row[1]
-        self.synthetic: bool = bool(row[2])
+        self.postgres = self.engine.dialect.name == "postgresql"
         self.pool_timeouts = 0  # checkouts refused for want of a free connection
+        self.on_switch: list[Callable[[Snapshot], None]] = []
+        self.previous: Snapshot | None = None
+        self._next_check = 0.0
+        self._lock = threading.Lock()
+        with self.engine.connect() as conn:
+            self.current = self._snapshot(conn, self._pointer(conn))
+
+    @property
+    def version(self) -> str:
+        return self.current.version
+
+    @property
+    def built_at(self) -> str:
+        return self.current.built_at
+
+    @property
+    def synthetic(self) -> bool:
+        return self.current.synthetic
+
+    def _pointer(self, conn: Connection) -> str | None:
+        """The schema public.dti_current names (None: tables in the default schema)."""
+        if not self.postgres or conn.exec_driver_sql(
+                "SELECT to_regclass('public.dti_current')").scalar() is None:
+            return None
+        found = conn.exec_driver_sql(
+            "SELECT schema_name FROM public.dti_current WHERE id = 1").scalar()
+        return str(found) if found else None
+
+    def _snapshot(self, conn: Connection, schema: str | None) -> Snapshot:
+        table = f'"{schema}".dataset' if schema else "dataset"
+        row = conn.exec_driver_sql(f"SELECT version, built_at, synthetic FROM {table}").one()
+        conn.rollback()
+        return Snapshot(schema, row[0], row[1], bool(row[2]))
+
+    def _follow(self, conn: Connection) -> None:
+        """Switch to a newly published dataset, if one was (checked once per interval)."""
+        now = time.monotonic()
+        if not self.postgres or now < self._next_check:
+            return
+        self._next_check = now + self.settings.version_check_seconds
+        schema = self._pointer(conn)
+        conn.rollback()
+        if schema == self.current.schema:
+            return
+        fresh = self._snapshot(conn, schema)
+        with self._lock:
+            if fresh.schema == self.current.schema:
+                return
+            self.previous, self.current = self.current, fresh
+        for listener in self.on_switch:
+            listener(fresh)
+
+    def watch(self) -> Callable[[], None]:
+        """Look for a newly published dataset every interval even when no request needs
+        the database (cached answers): a thread of its own. Returns its stop function."""
+        stop = threading.Event()
+        if not self.postgres:
+            return stop.set
+
+        def run() -> None:
+            while not stop.wait(self.settings.version_check_seconds):
+                try:
+                    with self.engine.connect() as conn:
+                        self._follow(conn)
+                except Exception:  # the database is away; requests will say so
+                    continue
+
+        threading.Thread(target=run, name="dataset-watch", daemon=True).start()
+        return stop.set
+
+    def _use(self, conn: Connection, pin: str | None) -> Snapshot:
+        """Point the connection at the dataset to read: the pinned version while it is
+        still held (the one the request's ETag names), else the current one."""
+        snap = self.current
+        previous = self.previous
+        if pin and pin != snap.version and previous is not None and previous.version == pin:
+            snap = previous
+        info = conn.connection.info
+        if self.postgres and snap.schema and info.get(SCHEMA_KEY) != snap.schema:
+            conn.exec_driver_sql(f'SET search_path TO "{snap.schema}", public')
+            conn.commit()  # a SET would be undone with the transaction it ran in
+            info[SCHEMA_KEY] = snap.schema
+        return snap
 
     @contextmanager
-    def connect(self) -> Iterator[Connection]:
+    def connect(self, pin: str | None = None) -> Iterator[Connection]:
+        """A pooled connection reading one dataset; its version is in conn.info."""
         try:
             conn = self.engine.connect()
         except PoolTimeout:
@@ -98,6 +200,8 @@ class Database:
                            headers={"Retry-After": "5"}) from error
         with conn:
             try:
+                self._follow(conn)
+                conn.info["dataset_version"] = self._use(conn, pin).version
                 yield conn
             except OperationalError as error:
                 if _lock_timed_out(error):

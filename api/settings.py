@@ -39,8 +39,12 @@ class Settings:
     cache_max_age: int = field(default=3600, metadata={
         "doc": "Seconds sent in Cache-Control: public, max-age=..."})
     cursor_secret: str = field(default="", metadata={
-        "doc": "Key that signs pagination cursors; empty = derived from the dataset version, "
-               "so every replica over the same data agrees."})
+        "doc": "Key that signs pagination cursors; replicas must share it (empty: a fixed "
+               "default; set your own in deployments). Cursors name their dataset version: "
+               "one from a version no longer served is a 410."})
+    version_check_seconds: float = field(default=1.0, metadata={
+        "doc": "How often a process looks for a newly published dataset (PostgreSQL: "
+               "public.dti_current); it serves the new one from then on."})
     pool_size: int = field(default=8, metadata={
         "doc": "Database connections per process."})
     pool_timeout: float = field(default=2.0, metadata={

@@ -6,15 +6,18 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 import tempfile
+import time
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, create_engine, insert
+from sqlalchemy import Connection, Engine, create_engine, insert, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from models.tables import Dataset
 from seed.catalog import Catalog, parse_catalog
@@ -180,10 +183,63 @@ def write_database(database_url: str, rows: dict[str, list[dict[str, Any]]],
         return
     engine = create_engine(url)
     try:
-        with engine.begin() as conn:  # one transaction: all or nothing
-            write_tables(conn, rows, dataset)
+        publish(engine, rows, dataset)
     finally:
         engine.dispose()
+
+
+# PostgreSQL: each load goes into a schema of its own; one row in public.dti_current names
+# the schema being served. The load and the switch are one transaction, so readers see the
+# old dataset or the new one, never part of either; every API process follows the switch
+# within a second (api/db.py). The previous schema stays for requests still reading it.
+POINTER = "public.dti_current"
+KEEP_SCHEMAS = 2  # the served one and the one before it
+
+
+def schema_for(version: str) -> str:
+    """A new schema name: the dataset version and the load's time, in lowercase ASCII."""
+    slug = re.sub(r"[^a-z0-9]+", "_", version.lower())[:40]
+    return f"dti_{slug}_{time.time_ns():x}"
+
+
+def publish(engine: Engine, rows: dict[str, list[dict[str, Any]]],
+            dataset: dict[str, Any]) -> str:
+    """Load into a new schema and switch to it atomically; drop schemas no one reads."""
+    schema = schema_for(dataset["version"])
+    with engine.begin() as conn:  # one transaction: all or nothing
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        conn.execute(text(f'SET LOCAL search_path TO "{schema}"'))
+        write_tables(conn, rows, dataset)
+        conn.execute(text(f"CREATE TABLE IF NOT EXISTS {POINTER} (id integer PRIMARY KEY "
+                          "CHECK (id = 1), schema_name text NOT NULL, version text NOT NULL, "
+                          "switched_at timestamptz NOT NULL DEFAULT now())"))
+        conn.execute(text(f"INSERT INTO {POINTER} (id, schema_name, version) VALUES "
+                          "(1, :schema, :version) ON CONFLICT (id) DO UPDATE SET "
+                          "schema_name = excluded.schema_name, version = excluded.version, "
+                          "switched_at = now()"),
+                     {"schema": schema, "version": dataset["version"]})
+    drop_old_schemas(engine, schema)
+    return schema
+
+
+def drop_old_schemas(engine: Engine, current: str) -> list[str]:
+    """Drop loaded schemas older than the KEEP_SCHEMAS newest; one still locked by a
+    long reader is left for the next load."""
+    with engine.connect() as conn:
+        names = sorted((r[0] for r in conn.execute(text(
+            "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'dti\\_%'"))),
+            key=lambda n: int(n.rsplit("_", 1)[1], 16) if re.fullmatch(
+                r"dti_[a-z0-9_]+_[0-9a-f]+", n) else -1)
+    dropped = []
+    for name in [n for n in names if n != current][:max(len(names) - KEEP_SCHEMAS, 0)]:
+        try:
+            with engine.begin() as conn:
+                conn.execute(text("SET LOCAL lock_timeout = '2s'"))
+                conn.execute(text(f'DROP SCHEMA "{name}" CASCADE'))
+            dropped.append(name)
+        except DBAPIError:
+            continue
+    return dropped
 
 
 def _write_sqlite(target: Path, rows: dict[str, list[dict[str, Any]]],

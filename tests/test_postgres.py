@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import create_engine, select
+from sqlalchemy import Connection, create_engine, select, text
 from sqlmodel import SQLModel
 
 from seed.build import DEFAULT_DATA, load
@@ -12,10 +12,20 @@ from seed.rows import SeedInvalid
 pytestmark = pytest.mark.postgres
 
 
+def served(conn: Connection) -> str:
+    """Point the session at the schema public.dti_current names (the served dataset)."""
+    if conn.dialect.name != "postgresql":
+        return "main"
+    schema = conn.execute(text("SELECT schema_name FROM public.dti_current")).scalar_one()
+    conn.execute(text(f'SET search_path TO "{schema}"'))
+    return str(schema)
+
+
 def dump(url: str) -> dict[str, list[tuple]]:
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
+            served(conn)
             out = {}
             for name, table in SQLModel.metadata.tables.items():
                 rows = conn.execute(select(table)).all()
@@ -146,6 +156,7 @@ def test_a_locked_table_makes_requests_fail_fast(seeded_postgres: str) -> None:
     try:
         with locker.connect() as conn, TestClient(app) as client:
             transaction = conn.begin()
+            served(conn)
             conn.execute(text("LOCK TABLE score IN ACCESS EXCLUSIVE MODE"))
             started = time.perf_counter()
             answers = [client.get(f"/v1/scores?limit={n}") for n in range(1, 5)]
@@ -158,3 +169,35 @@ def test_a_locked_table_makes_requests_fail_fast(seeded_postgres: str) -> None:
     finally:
         locker.dispose()
         app.state.api.db.engine.dispose()
+
+
+def test_a_new_dataset_is_published_while_serving(seeded_postgres: str, seed_copy) -> None:
+    """Load into a new schema, switch atomically: every process follows within
+    version_check_seconds; a cursor from the old dataset is a 410; no stale cached page."""
+    from starlette.testclient import TestClient
+
+    from tests.conftest import make_app
+
+    app = make_app(seeded_postgres, version_check_seconds=0.1)
+    with TestClient(app) as client:
+        before = client.get("/version").json()["dataset_version"]
+        first = client.get("/v1/scores?limit=5")
+        cursor_page = first.json()["links"]["next"]
+        hai_duong = "/v1/scores?entity=30&year=2023&indicator=DTI"
+        assert client.get(hai_duong).json()["data"] == []  # cached now
+        with (seed_copy / "provincial_scores.csv").open("a", encoding="utf-8") as f:
+            f.write("2023,30,DTI,,40,vneconomy-2023,a test row\n")
+        result = load(seed_copy, seeded_postgres)
+        assert result.version != before
+        import time
+        time.sleep(0.2)
+        assert client.get("/version").json()["dataset_version"] == result.version
+        assert [r["rank"] for r in client.get(hai_duong).json()["data"]] == [40]
+        gone = client.get(cursor_page)
+        assert gone.status_code == 410
+        assert gone.headers["content-type"] == "application/problem+json"
+        assert "dataset changed" in gone.json()["detail"]
+        again = client.get("/v1/scores?limit=5")
+        assert again.headers["etag"] != first.headers["etag"]
+        assert client.get(again.json()["links"]["next"]).status_code == 200
+    load(DEFAULT_DATA, seeded_postgres)  # the published dataset again, for the other tests

@@ -54,6 +54,11 @@ class ResponseCache:
                 self._cache.popitem()
             self._cache[key] = value
 
+    def clear(self) -> None:
+        """Forget every answer (a new dataset is served)."""
+        with self._lock:
+            self._cache.clear()
+
     @property
     def stats(self) -> tuple[int, int]:
         """Entries and bytes held (keys included)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -22,6 +23,7 @@ from api.services.paging import CursorCodec, Totals
 from api.settings import Settings
 
 T = TypeVar("T")
+PINNED: ContextVar[str | None] = ContextVar("dti_pinned_version", default=None)
 P = ParamSpec("P")
 
 
@@ -39,9 +41,19 @@ class AppState:
     def version(self) -> str:
         return self.db.version
 
+    def pinned(self, scope: Scope) -> str:
+        """The dataset version this request reads, fixed when it is first asked: its
+        ETag, its queries (on PostgreSQL, while a new version is being switched to) and
+        what may be cached all name the same one."""
+        info = request_info(scope)
+        version = info.extra.setdefault("version", self.version)
+        assert isinstance(version, str)
+        PINNED.set(version)
+        return version
+
     def etag(self, scope: Scope) -> str:
         """The ETag of this request's representation (dataset version + request key)."""
-        return etag_for(self.version, request_info(scope).key or "")
+        return etag_for(self.pinned(scope), request_info(scope).key or "")
 
     def render(self, scope: Scope, body: bytes, media_type: str,
                link: str | None = None, headers: Headers | None = None) -> Rendered:
@@ -54,9 +66,10 @@ class AppState:
 
     def keep(self, scope: Scope, rendered: Rendered, store: bool = True) -> RenderedResponse:
         """Answer with `rendered`, keeping it in the response cache under the request key."""
-        key = request_info(scope).key
-        if store and key:
-            self.cache.put(key, rendered)
+        info = request_info(scope)
+        # an answer from a dataset no longer served is sent, never kept
+        if store and info.key and info.extra.get("version", self.version) == self.version:
+            self.cache.put(info.key, rendered)
         return RenderedResponse(rendered)
 
     def respond(self, scope: Scope, body: bytes, media_type: str, link: str | None = None,
@@ -66,9 +79,11 @@ class AppState:
 
     @contextmanager
     def query(self) -> Iterator[QueryContext]:
-        """A query context on a pooled read-only connection, returned when done."""
-        with self.db.connect() as conn:
-            yield QueryContext(conn, self.codec, self.totals)
+        """A query context on a pooled read-only connection, returned when done; it reads
+        the version the request pinned, if any (worker threads inherit the pin)."""
+        with self.db.connect(PINNED.get()) as conn:
+            version = conn.info["dataset_version"]
+            yield QueryContext(conn, self.codec.for_version(version), self.totals)
 
     async def run(self, fn: Callable[Concatenate[QueryContext, P], T], *args: P.args,
                   **kwargs: P.kwargs) -> T:

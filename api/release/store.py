@@ -22,12 +22,16 @@ log = logging.getLogger("dti.release")
 
 class Releases:
     def __init__(self, state: AppState, directory: Path, public_url: str) -> None:
-        self.state, self.public_url = state, public_url
-        self.directory = directory / state.db.version
+        self.state, self.public_url, self.base = state, public_url, directory
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
-        self._manifest: dict[str, Any] | None = None
+        self._manifests: dict[str, dict[str, Any]] = {}  # by dataset version
         self.failure: str | None = None
+
+    @property
+    def directory(self) -> Path:
+        """The release of the dataset being served (a new version: a new release)."""
+        return self.base / self.state.db.version
 
     @property
     def available(self) -> bool:
@@ -69,11 +73,13 @@ class Releases:
             log.exception("release build failed")
 
     def _load(self) -> dict[str, Any] | None:
-        if self._manifest is None:
+        version = self.state.db.version
+        if version not in self._manifests:
             path = self.directory / "release.json"
-            if path.is_file():
-                self._manifest = json.loads(path.read_text(encoding="utf-8"))
-        return self._manifest
+            if not path.is_file():
+                return None
+            self._manifests[version] = json.loads(path.read_text(encoding="utf-8"))
+        return self._manifests[version]
 
     def manifest(self) -> dict[str, Any]:
         """The built release's manifest, or a 503 while it is being built."""

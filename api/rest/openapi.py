@@ -89,6 +89,8 @@ RESPONSES = {
                           ("TimedOut", "A database statement ran out of time and was "
                                        "stopped"),
                           ("RangeNotSatisfiable", "The Range starts beyond the file's end"),
+                          ("DatasetChanged", "The cursor belongs to a dataset version no "
+                                             "longer served; start again from the first page"),
                           ("TooManyRequests", "The client's request budget is spent; retry "
                                               "after Retry-After seconds"))},
 }
@@ -172,6 +174,8 @@ def _operation(endpoint: Endpoint, schemas: dict[str, Any]) -> dict[str, Any]:
                                  "503": _ref("Unavailable"), "504": _ref("TimedOut")}
     if endpoint.not_found:
         responses["404"] = _ref("NotFound")
+    if endpoint.paged:
+        responses["410"] = _ref("DatasetChanged")
     return {"operationId": endpoint.operation_id, "summary": endpoint.summary,
             "tags": [endpoint.tag], "parameters": _parameters(endpoint),
             "responses": dict(sorted(responses.items()))}

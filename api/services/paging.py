@@ -24,7 +24,7 @@ from sqlalchemy import (
     tuple_,
 )
 
-from api.errors import invalid
+from api.errors import ApiError, invalid
 from api.services.params import Param, integer, parse_params
 
 T = TypeVar("T")
@@ -80,17 +80,26 @@ class SortKey:
 
 
 class CursorCodec:
-    """Signs (scope, key) pairs; a cursor from another query or edited by hand is refused."""
+    """Signs (scope, key, dataset version); a cursor from another query or edited by hand
+    is refused (400), one from a dataset no longer served is gone (410)."""
 
-    def __init__(self, secret: str) -> None:
+    def __init__(self, secret: str, version: str = "") -> None:
         self._secret = secret.encode()
+        self.version = version
+
+    def for_version(self, version: str) -> CursorCodec:
+        """The codec of one request, reading one dataset version."""
+        codec = CursorCodec.__new__(CursorCodec)
+        codec._secret, codec.version = self._secret, version
+        return codec
 
     def _sign(self, payload: bytes) -> str:
         mac = hmac.new(self._secret, payload, hashlib.sha256).digest()[:12]
         return base64.urlsafe_b64encode(mac).decode().rstrip("=")
 
     def encode(self, scope: str, key: Sequence[Any]) -> str:
-        payload = json.dumps([scope_digest(scope), list(key)], separators=(",", ":")).encode()
+        payload = json.dumps([scope_digest(scope), list(key), self.version],
+                             separators=(",", ":")).encode()
         body = base64.urlsafe_b64encode(payload).decode().rstrip("=")
         return f"{body}.{self._sign(payload)}"
 
@@ -100,11 +109,16 @@ class CursorCodec:
             payload = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
             # bytes: compare_digest refuses non-ASCII str, and cursors come from clients
             valid = hmac.compare_digest(signature.encode(), self._sign(payload).encode())
-            digest, key = json.loads(payload) if valid else (None, None)
-        except (ValueError, UnicodeDecodeError):
-            valid, digest, key = False, None, None
+            digest, key, version = json.loads(payload) if valid else (None, None, None)
+        except (ValueError, TypeError, UnicodeDecodeError):
+            valid, digest, key, version = False, None, None, None
         if not valid or not isinstance(key, list):
             raise invalid("cursor", "the cursor is malformed or has been modified")
+        if version != self.version:
+            raise ApiError(410, f"the dataset changed since this cursor was made (version "
+                                f"{str(version)[:40]} is no longer served; now "
+                                f"{self.version}); start again from the first page",
+                           [{"parameter": "cursor", "message": "dataset changed"}])
         if digest != scope_digest(scope):
             raise invalid("cursor", "the cursor belongs to a different query; "
                                     "keep the other parameters unchanged while paging")
@@ -157,6 +171,7 @@ class Totals:
         self._lock = threading.Lock()
 
     def count(self, conn: Connection, scope: str, stmt: Select[Any]) -> int:
+        scope = f"{conn.info.get('dataset_version', '')}|{scope}"  # a new dataset, new counts
         with self._lock:
             found = self._cache.get(scope)
         if found is not None:

@@ -121,6 +121,13 @@ class Database:
     def synthetic(self) -> bool:
         return self.current.synthetic
 
+    def snapshot(self, version: str) -> Snapshot:
+        """The served dataset of that version (the previous one, while it is still held)."""
+        previous = self.previous
+        if previous is not None and previous.version == version != self.current.version:
+            return previous
+        return self.current
+
     def _pointer(self, conn: Connection) -> str | None:
         """The schema public.dti_current names (None: tables in the default schema)."""
         if not self.postgres or conn.exec_driver_sql(

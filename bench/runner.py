@@ -161,6 +161,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--python-load", action="store_true", help="do not use wrk")
     parser.add_argument("--abuse", action="store_true",
                         help="only the abuse scenario: a normal client, calm and under attack")
+    parser.add_argument("--scale", action="store_true",
+                        help="only the deployment: nginx, Redis and 1 or 2 API processes "
+                             "over PostgreSQL, under a mixed workload")
     parser.add_argument("--out", type=Path, default=sv.ROOT / "bench" / "results")
     args = parser.parse_args(argv)
     use_wrk = have_wrk() and not args.python_load
@@ -172,6 +175,8 @@ def main(argv: list[str] | None = None) -> int:
     load(DEFAULT_DATA, f"sqlite:///{sqlite_file}")
     if args.abuse:
         return abuse(work, sqlite_file, args, use_wrk)
+    if args.scale:
+        return scale_bench(work, pg_url, args, use_wrk)
     started = time.perf_counter()
     load(DEFAULT_DATA, f"sqlite:///{synthetic_file}", synthetic=args.synthetic)
     print(f"built synthetic database ({args.synthetic} rows) in "
@@ -309,6 +314,25 @@ def under_chart_load(server: sv.Server, seconds: float, connections: int,
     return {DRAWN: drawn,
             "7 REST ranking, no cache, calm": calm,
             "7 REST ranking, no cache, charts drawn meanwhile": busy}
+
+
+def scale_bench(work: Path, pg_url: str, args: argparse.Namespace, use_wrk: bool) -> int:
+    from bench.scale import run_scale
+
+    if not pg_url:
+        print("bench: --scale needs PostgreSQL (bench/run starts one)", file=sys.stderr)
+        return 2
+    load(DEFAULT_DATA, pg_url)
+    results, targets, extra = run_scale(work, pg_url, args.duration, args.connections,
+                                        use_wrk)
+    table = render_table(results, targets, None, None, 0)
+    print(table)
+    args.out.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    (args.out / f"scale-{stamp}.json").write_text(json.dumps(
+        {"when": stamp, "table": table, "scenarios": {k: asdict(v) for k, v in
+                                                      results.items()}, **extra}, indent=2))
+    return 0
 
 
 def check_equivalence(ours: sv.Server, datasette: sv.Server, baseline: sv.Server,

@@ -70,9 +70,12 @@ class ScoreFilterInput:
 class Query:
     @strawberry.field
     def dataset(self, info: Info) -> t.Dataset:
-        db = context(info).dataset
-        return {"version": db.version, "built_at": db.built_at,  # type: ignore[return-value]
-                "synthetic": db.synthetic, "licence": LICENCE_CODE, "attribution": ATTRIBUTION}
+        """The dataset this answer's figures come from (the one its connection reads)."""
+        ctx = context(info)
+        snap = ctx.dataset.snapshot(ctx.query.conn.info["dataset_version"])
+        return {"version": snap.version, "built_at": snap.built_at,  # type: ignore[return-value]
+                "synthetic": snap.synthetic, "licence": LICENCE_CODE,
+                "attribution": ATTRIBUTION}
 
     @strawberry.field
     def frameworks(self, info: Info, first: int | None = None,

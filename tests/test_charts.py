@@ -185,3 +185,45 @@ def test_explorer_pages_answer_like_the_api(client: Any) -> None:
         answer = client.get(url)
         assert answer.status_code == status, url
         assert answer.headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.slow
+def test_render_processes_end_with_the_api_process(tmp_path: Any) -> None:
+    """A killed API process leaves no render process behind."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    script = tmp_path / "parent.py"
+    script.write_text(
+        "import anyio, os, time\n"
+        "from api.charts.render import Renderer\n"
+        "if __name__ == '__main__':\n"
+        "    r = Renderer(1, 1)\n"
+        "    anyio.run(r.render, {'mark': 'point', 'data': {'values': [{'a': 1}]}}, 'svg')\n"
+        "    print(os.getpid(), flush=True)\n"
+        "    time.sleep(60)\n")
+    parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE,
+                              cwd=os.getcwd(), text=True)
+    assert parent.stdout is not None
+    pid = int(parent.stdout.readline())
+    children = [int(p) for p in subprocess.run(["pgrep", "-P", str(pid)], capture_output=True,
+                                               text=True).stdout.split()]
+    assert children
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+    parent.stdout.close()
+    def running(pid: int) -> bool:  # not gone, not a zombie waiting to be reaped
+        try:
+            return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+        except FileNotFoundError:
+            return False
+
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(running(c) for c in children):
+        time.sleep(0.2)
+    alive = [c for c in children if running(c)]
+    assert not alive, alive

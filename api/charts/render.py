@@ -15,7 +15,9 @@ from __future__ import annotations
 import asyncio
 import json
 import multiprocessing
+import os
 import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
@@ -26,6 +28,17 @@ from api.errors import ApiError
 FORMATS = ("svg", "png", "vl", "html")
 TINY = {"mark": "point", "data": {"values": [{"a": 1}]},
         "encoding": {"x": {"field": "a", "type": "quantitative"}}}
+
+
+def _follow_parent(parent: int) -> None:
+    """In a render process: exit when the API process is gone, however it went (a killed
+    parent never says so, and an orphan would keep its 170 MB forever)."""
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="follow-parent", daemon=True).start()
 
 
 def _draw(spec: dict[str, Any], fmt: str, scale: int) -> bytes:
@@ -51,7 +64,8 @@ class Renderer:
                 # spawn, not fork: the API process runs threads that a fork would copy
                 # in whatever state they were in
                 self._pool = ProcessPoolExecutor(
-                    self.limit, mp_context=multiprocessing.get_context("spawn"))
+                    self.limit, mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_follow_parent, initargs=(os.getpid(),))
             return self._pool
 
     def start(self) -> None:
@@ -66,7 +80,7 @@ class Renderer:
     def stop(self) -> None:
         with self._lock:
             if self._pool is not None:
-                self._pool.shutdown(wait=False, cancel_futures=True)
+                self._pool.shutdown(wait=True, cancel_futures=True)
                 self._pool = None
 
     async def render(self, spec: dict[str, Any], fmt: str, scale: int = 1) -> bytes:

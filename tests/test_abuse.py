@@ -151,6 +151,7 @@ def test_inputs_that_gave_500_are_400s(client: Any, url: str, parameter: str) ->
     assert response.headers["content-type"] == "application/problem+json"
     if response.status_code == 400:
         assert parameter in [e["parameter"] for e in response.json()["errors"]]
+        assert "int()" not in response.text  # our message, not Python's
 
 
 def test_deeply_nested_json_bodies_are_400s(client: Any) -> None:
@@ -198,15 +199,29 @@ def test_logs_stay_in_proportion(sqlite_url: str, caplog: pytest.LogCaptureFixtu
 
 
 def test_cache_bytes_hold_with_long_keys(sqlite_url: str) -> None:
+    """What the cache keeps in memory, measured (not its own count), stays near the limit."""
+    import gc
+    import tracemalloc
+
     limit = 200_000
     app = make_app(sqlite_url, cache_max_bytes=limit)
-    with TestClient(app) as client:
-        for i in range(600):
-            pad = "%20" * 6_000  # 18 KB of URL that parses to the same small query
-            response = client.get(f"/graphql?query=%7B{pad}dataset%7Bversion%7D%7D%23{i}")
-            assert response.status_code == 200
-    entries, held = app.state.api.cache.stats
+    tracemalloc.start()
+    try:
+        with TestClient(app) as client:
+            for i in range(600):
+                pad = "%20" * 6_000  # 18 KB of URL that parses to the same small query
+                response = client.get(f"/graphql?query=%7B{pad}dataset%7Bversion%7D%7D%23{i}")
+                assert response.status_code == 200
+        entries, held = app.state.api.cache.stats
+        gc.collect()
+        full = tracemalloc.get_traced_memory()[0]
+        app.state.api.cache.clear()
+        gc.collect()
+        freed = full - tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
     assert entries > 100 and held <= limit
+    assert freed <= limit * 1.5, freed  # 600 keys of 18 KB would be 10 MB
 
 
 def test_a_burst_gets_429_with_headers_and_hits_cost_less(sqlite_url: str) -> None:

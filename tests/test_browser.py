@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -156,3 +157,21 @@ def test_a_chart_url_in_an_img_renders_in_a_plain_page(chromium: Any, live_serve
         context.close()
         newsroom.shutdown()
         newsroom.server_close()
+
+
+# WCAG 2.x contrast of every piece of visible text, as the browser computed its colours:
+# 4.5:1, or 3:1 for large text (24 px, or 18.66 px bold); chart text (SVG fill) likewise.
+CONTRAST = (Path(__file__).parent / "contrast.js").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("path", ["/", "/explore/ranking?year=2024&lang=vi",
+                                  "/explore/province/48?lang=en", "/explore/coverage?lang=vi"])
+def test_text_contrast_passes_wcag_aa(visit: Any, path: str) -> None:
+    seen = visit(path)
+    seen.page.wait_for_load_state("networkidle")
+    if path.startswith("/explore/"):
+        seen.page.wait_for_selector(".chart-live svg text")  # the charts' own text too
+    result = seen.page.evaluate(CONTRAST)
+    assert result["count"] > 50, result
+    assert not result["bad"], result["bad"]
+    seen.assert_clean()

@@ -25,10 +25,11 @@ from api.db import Database, Snapshot
 from api.errors import ApiError
 from api.graphql import http as graphql_http
 from api.graphql.build import build_schema
-from api.http.access import AccessLog, LineWriter, request_id
+from api.http.access import AccessLog, LineWriter
 from api.http.assets import Assets, rendered_bytes
 from api.http.cache import ResponseCache, ResponseCacheMiddleware
 from api.http.clients import parse_networks
+from api.http.failures import ServerErrors
 from api.http.headers import StandardHeaders
 from api.http.metrics import Metrics
 from api.http.negotiate import MEDIA, choose
@@ -150,14 +151,6 @@ async def on_http_error(request: Request, exc: Exception) -> ASGIApp:
                            request.url.path[:200])
 
 
-async def on_unexpected(request: Request, exc: Exception) -> ASGIApp:
-    rid = request_id(request.scope)
-    log.error("unexpected error on %s (request %s)", request.url.path[:200], rid,
-              exc_info=exc)
-    return ProblemResponse(ApiError(500, "an unexpected error occurred; it has been logged "
-                                         f"as request {rid}"))
-
-
 def watch_process(metrics: Metrics, state: AppState) -> None:
     """Gauges and counters read from the process: cache, pool, refusals, rows streamed."""
     metrics.watch(state.cache, state.db.engine.pool)
@@ -175,14 +168,15 @@ def watch_process(metrics: Metrics, state: AppState) -> None:
 def front_door(settings: Settings, cache: ResponseCache,
                metrics: Metrics | None = None) -> list[Middleware]:
     """The one middleware stack every request passes, cache hits included, outermost
-    first: access log and request id, CORS and security headers, rate limit, then the
-    response cache (which answers hits before routing)."""
+    first: access log and request id, CORS and security headers, server errors as
+    problems, rate limit, then the response cache (which answers hits before routing)."""
     proxies = parse_networks(settings.trusted_proxies)
     return [
         Middleware(AccessLog, proxies=proxies, text=settings.log_format == "text",
                    writer=LineWriter() if settings.access_log else None,
                    observe=metrics.observe if metrics else None),
         Middleware(StandardHeaders),
+        Middleware(ServerErrors),
         Middleware(RateLimit, policy=settings.rate_limit, storage=settings.rate_limit_storage,
                    proxies=proxies, exempt=("/health", "/health/ready", "/metrics"),
                    delay=settings.rate_limit_delay, concurrency=settings.rate_limit_concurrency),
@@ -192,8 +186,8 @@ def front_door(settings: Settings, cache: ResponseCache,
 
 
 # Handlers may return any ASGI app (a problem response), not only a starlette Response.
-HANDLERS: dict[Any, Any] = {ApiError: on_api_error, HTTPException: on_http_error,
-                            Exception: on_unexpected}
+# Any other exception is answered by ServerErrors, inside the front door.
+HANDLERS: dict[Any, Any] = {ApiError: on_api_error, HTTPException: on_http_error}
 
 
 def routes(openapi: bytes, max_age: int) -> list[BaseRoute]:

@@ -60,3 +60,50 @@ def test_an_unreachable_shared_rate_limit_fails_open(sqlite_url: str, caplog: An
     assert [a.status_code for a in answers] == [200] * 4
     assert all("ratelimit" not in a.headers for a in answers)
     assert "rate-limit storage unavailable" in caplog.text
+
+
+def test_one_json_access_line_per_request_and_request_ids(
+        sqlite_url: str, monkeypatch: Any, caplog: Any,
+        capsysbinary: Any) -> None:
+    """Structured logs: one JSON line per request with the route template and the client
+    seen after trusted proxies; a plain X-Request-ID is kept, anything else replaced; a
+    server error is logged once, with that id, and the client sees no trace of it."""
+    import json
+    import logging
+    import sys
+
+    from api.services import catalog
+
+    def broken(*_: Any) -> Any:
+        raise RuntimeError("secret internals")
+
+    caplog.set_level(logging.INFO)
+    app = make_app(sqlite_url, trusted_proxies="10.0.0.0/8", cache_max_entries=0)
+    with TestClient(app, client=("10.1.2.3", 4000), raise_server_exceptions=False) as client:
+        kept = client.get("/v1/entities/48?lang=en", headers={
+            "X-Request-ID": "abc-123.x_Y", "X-Forwarded-For": "203.0.113.9"})
+        replaced = client.get("/v1/entities/49", headers={"X-Request-ID": "no spaces allowed"})
+        app.state.api.extras["releases"].wait()  # its background build reads the catalog too
+        monkeypatch.setattr(catalog, "list_metrics", broken)
+        failed = client.get("/v1/metrics", headers={"X-Request-ID": "boom-1"})
+    sys.stdout.buffer.flush()
+    lines = [json.loads(line) for line in capsysbinary.readouterr().out.splitlines()]
+    assert kept.headers["x-request-id"] == "abc-123.x_Y"
+    made = replaced.headers["x-request-id"]
+    assert made != "no spaces allowed" and " " not in made
+    assert [(e["request_id"], e["route"], e["status"]) for e in lines] == [
+        ("abc-123.x_Y", "/v1/entities/{code}", 200), (made, "/v1/entities/{code}", 200),
+        ("boom-1", "/v1/metrics", 500)]
+    first = lines[0]
+    assert first["client"] == "203.0.113.9" and first["query"] == "lang=en"
+    assert first["method"] == "GET" and first["bytes"] == len(kept.content) and first["ms"] > 0
+    assert first["cache"] == "bypass" and first["ratelimit"].startswith('"minute";r=')
+    assert set(first) >= {"time", "path"}
+    assert failed.status_code == 500 and "secret" not in failed.text
+    assert failed.headers["content-type"] == "application/problem+json"
+    assert "boom-1" in failed.json()["detail"] and failed.headers["x-request-id"] == "boom-1"
+    assert failed.headers["access-control-allow-origin"] == "*"  # a 500 is an answer too
+    assert failed.headers["x-content-type-options"] == "nosniff"
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1 and "boom-1" in errors[0].getMessage()
+    assert errors[0].exc_info and "secret internals" in str(errors[0].exc_info[1])

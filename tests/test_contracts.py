@@ -81,3 +81,24 @@ def test_recursive_read_models_are_real_schemas() -> None:
             "application/json"]["schema"]
         component = document["components"]["schemas"][schema["$ref"].split("/")[-1]]
         assert set(component["required"]) <= set(component["properties"]), path
+
+
+def test_a_405_is_the_documented_problem(client: Any) -> None:
+    """Methods that exist are operations; every other one answers as the contract says."""
+    from jsonschema import Draft202012Validator
+
+    document = json.loads(OPENAPI_PATH.read_text(encoding="utf-8"))
+    described = document["components"]["responses"]["MethodNotAllowed"]
+    assert "MethodNotAllowed" in document["info"]["description"]
+    schema = {**described["content"]["application/problem+json"]["schema"],
+              "components": document["components"]}
+    for method, path, template in (("POST", "/v1/rankings", "/v1/rankings"),
+                                   ("DELETE", "/v1/entities/48", "/v1/entities/{code}"),
+                                   ("PUT", "/graphql", "/graphql"), ("PATCH", "/", "/")):
+        answer = client.request(method, path)
+        assert answer.status_code == 405, (method, path)
+        assert answer.headers["content-type"] == "application/problem+json"
+        assert method not in answer.headers["allow"] and "GET" in answer.headers["allow"]
+        Draft202012Validator(schema).validate(answer.json())
+        assert set(document["paths"][template]) == {
+            m.lower() for m in answer.headers["allow"].split(", ") if m != "HEAD"}

@@ -68,6 +68,8 @@ HEADERS = {
     "RateLimit": {"description": "What is left of the budget nearest to empty and when it "
                                  "refills, e.g. \"minute\";r=5990;t=42",
                   "schema": {"type": "string"}},
+    "Allow": {"description": "The methods this path answers", "schema": {"type": "string"},
+              "example": "GET, HEAD"},
     "X-Request-ID": {"description": "The request's id (the client's, when it sent a plain "
                                     "token, else a new one); logs carry it",
                      "schema": {"type": "string"}},
@@ -93,6 +95,13 @@ RESPONSES = {
                                              "longer served; start again from the first page"),
                           ("TooManyRequests", "The client's request budget is spent; retry "
                                               "after Retry-After seconds"))},
+    # Not referenced by an operation (an operation is a method that exists): every path
+    # answers other methods with it, as info.description says.
+    "MethodNotAllowed": {
+        "description": "The API is read-only: a method other than those the path lists",
+        "headers": {"Allow": {"$ref": "#/components/headers/Allow"}},
+        "content": {"application/problem+json": {
+            "schema": {"$ref": REF.format(model="Problem")}}}},
 }
 TAGS = [
     {"name": "data", "description": "Scores, rankings, aggregates and statistics"},
@@ -366,7 +375,11 @@ def build_document() -> dict[str, Any]:
         "info": {"title": "DTI Open Data", "version": "1.0.0",
                  "summary": "Vietnam's Digital Transformation Index (DTI) as open data",
                  "description": "Every figure with the public page it came from. "
-                                f"Code: {LICENCE_CODE}. Data: {ATTRIBUTION}",
+                                f"Code: {LICENCE_CODE}. Data: {ATTRIBUTION}\n\n"
+                                "Read-only: each path answers the methods listed here (and "
+                                "HEAD for every GET); any other method is a 405 problem "
+                                "with an `Allow` header "
+                                "(`#/components/responses/MethodNotAllowed`).",
                  "license": {"name": "MIT (code); data attributed to its sources",
                              "identifier": "MIT"},
                  "contact": {"name": "DTI Open Data developers"}},

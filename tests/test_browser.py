@@ -70,6 +70,9 @@ def test_explorer_ranking_shows_the_2022_table_and_its_chart(visit: Any) -> None
     ties = [rows.nth(i).locator("td").nth(0).inner_text() for i in range(63)]
     assert ties.count("=15") == 2 and "16" not in ties
     assert page.locator("p.badge").first.inner_text().startswith("7/63")
+    # the chart in words, carried from the server drawing's alt text to the live chart
+    words = page.locator(".chart-live").first.get_attribute("aria-label")
+    assert "Đứng đầu: 1 Đà Nẵng 0.8002; 2 Hồ Chí Minh 0.7163" in words
     # the chart: drawn by the server, redrawn by vega-embed with marks a person sees
     page.wait_for_selector(".chart-live svg .mark-rect path")
     assert page.locator(".chart-live svg .mark-rect path").count() == 7
@@ -113,6 +116,7 @@ def test_explorer_works_by_keyboard_without_scripts(chromium: Any, live_server: 
     # 2024: the 63 and the 34 provinces side by side, both readable with scripts off
     assert page.locator("section.ranking").count() == 2
     assert page.locator("img.chart-svg").count() == 2
+    assert "Đứng đầu: 1 Hà Nội 0.8241" in page.locator("img.chart-svg").nth(1).get_attribute("alt")
     assert all(page.locator("img.chart-svg").nth(i).evaluate("i => i.naturalWidth") > 100
                for i in range(2))
     page.keyboard.press("Tab")

@@ -42,6 +42,9 @@ def test_the_2022_ranking_spec_has_63_rows_ties_and_no_zero_for_missing(client: 
     assert spec["usermeta"]["data_url"] == ("/v1/rankings?year=2022&indicator=DTI"
                                             "&limit=1000")
     assert client.get(spec["usermeta"]["data_url"]).json()["meta"]["total"] == 63
+    # the chart in words, for alt text and screen readers: what it shows, not its name
+    assert spec["description"].startswith(spec["title"]["text"] + ". 7 of 63 have")
+    assert "Top: 1 Da Nang 0.8002; 2 Ho Chi Minh City 0.7163" in spec["description"]
 
 
 def test_the_svg_draws_a_bar_only_where_a_value_was_published(client: Any) -> None:
@@ -69,6 +72,9 @@ def test_series_breaks_its_line_at_a_missing_year(client: Any) -> None:
     da_nang = [r for r in spec["data"]["values"] if r["entity_code"] == "48"]
     assert len({r["value_segment"] for r in da_nang}) == 1  # 2020-2024, unbroken
     assert spec["usermeta"]["data_url"].startswith("/v1/scores?entity=01%2C48")
+    rank_axis = spec["vconcat"][1]["layer"][0]["encoding"]["y"]["axis"]
+    ranks = {r["rank"] for r in spec["data"]["values"] if r["rank"] is not None}
+    assert rank_axis["values"] == sorted(ranks)  # whole ranks only, never "1, 2, 2"
 
 
 def test_profile_and_coverage(client: Any) -> None:
@@ -76,6 +82,11 @@ def test_profile_and_coverage(client: Any) -> None:
     bars = profile["data"]["values"]
     assert [b["indicator"] for b in bars[:3]] == ["GOV", "ECO", "SOC"]
     assert profile["title"]["text"] == "Da Nang 2022: DTI 0.8002"
+    if any(b["mean"] is not None for b in bars):  # the ticks are explained
+        assert "orange tick: the cohort's published mean" in profile["title"]["subtitle"][0]
+    mean_2024 = vl(client, "/v1/charts/profile?entity=48&year=2024&lang=vi")
+    assert any(b["mean"] is not None for b in mean_2024["data"]["values"])
+    assert "vạch cam: trung bình nhóm" in mean_2024["title"]["subtitle"][0]
     coverage = vl(client, "/v1/charts/coverage?year=2020:2024&lang=en")
     rows = {(r["cohort"][:2], r["year"], r["measure"]): r["count"]
             for r in coverage["data"]["values"]}

@@ -38,8 +38,8 @@ def data_table(kind: str, rows: list[dict[str, Any]], lang: str, caption: str) -
 
 
 def description(spec: dict[str, Any]) -> str:
-    """The chart in words: its title and what its subtitle says."""
-    return ". ".join([spec["title"]["text"], *spec["title"]["subtitle"]])
+    """The chart in words (what it shows, from its spec's description) and its sources."""
+    return " ".join([spec["description"], *spec["title"]["subtitle"][1:]])
 
 
 def chart_page(kind: str, spec: dict[str, Any], svg: str, lang: str, spec_url: str) -> bytes:

@@ -14,7 +14,7 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp
 
 from api.charts import specs
-from api.charts.page import CSP, chart_page, description
+from api.charts.page import CSP, chart_page
 from api.charts.render import FORMATS, Renderer
 from api.errors import ApiError
 from api.http.negotiate import MEDIA, choose, language_of
@@ -22,7 +22,7 @@ from api.http.representation import not_modified
 from api.http.state import app_state
 from api.rest.params import parse_query
 from api.services import charts
-from api.services.context import Years
+from api.services.context import QueryContext, Years
 from api.services.params import Filter, Param, enum, integer
 
 
@@ -73,6 +73,12 @@ SHARED: dict[str, Param] = {
 OFFERS = ("svg", "png", "vl", "html")
 
 
+def describe(ctx: QueryContext, kind: str, wanted: Filter, lang: str) -> str:
+    """A chart in words without drawing it: the explorer's alt text and caption."""
+    chart = next(c for c in CHARTS if c.kind == kind)
+    return str(chart.spec(chart.gather(ctx, wanted), lang, "", "", "")["description"])
+
+
 def params_of(chart: Chart) -> dict[str, Param]:
     return {**chart.request.PARAMS, **SHARED}
 
@@ -96,7 +102,6 @@ def handler(chart: Chart) -> Callable[[Request], Any]:
         data_url = chart.data_url(wanted)
         spec = chart.spec(data, lang, state.version, data_url,
                           f"{state.settings.public_url}{data_url}")
-        spec["description"] = description(spec)
         renderer: Renderer = state.extras["charts"]
         headers = None
         if fmt == "html":

@@ -26,6 +26,9 @@ WORDS = {
     "with_value": ("Có giá trị", "With a value"),
     "with_rank": ("Có thứ hạng", "With a rank"),
     "cohort_size": ("Số thành viên", "Cohort size"),
+    "more_rows": ("và {n} dòng khác", "and {n} more"),
+    "top": ("Đứng đầu", "Top"),
+    "none_published": ("chưa có giá trị nào được công bố", "no value published"),
     "entities": ("Số đơn vị", "Entities"),
 }
 
@@ -71,6 +74,19 @@ def completeness(with_value: int, size: int | None, ranked: int | None, lang: st
     return base
 
 
+def said(title: str, *sentences: str) -> str:
+    """The chart in words (its `description`: alt text, captions, screen readers)."""
+    return ". ".join(x.rstrip(".") for x in (title, *sentences) if x) + "."
+
+
+def _listed(items: list[str], lang: str, limit: int = 5) -> str:
+    more = len(items) - limit
+    shown = "; ".join(items[:limit])
+    if more > 0:
+        shown += f"; {word('more_rows', lang, n=more)}"
+    return shown
+
+
 def ranking(data: dict[str, Any], lang: str, version: str, data_url: str,
             link: str) -> dict[str, Any]:
     """Rows in rank order: a bar where a value was published, 'not published' where not."""
@@ -95,6 +111,9 @@ def ranking(data: dict[str, Any], lang: str, version: str, data_url: str,
                 *source_line(data["publishers"], version, link, lang)]
     title = (f"{data['indicator'][lang]} {meta['year']}: {data['cohort'][lang]}")
     spec = _base(title, subtitle, data_url, version, data["publishers"])
+    top = [f"{r['rank_label']} {r['name']} {r['shown']}" for r in rows if r["rank"] is not None]
+    spec["description"] = said(title, subtitle[0],
+                               f"{word('top', lang)}: {_listed(top, lang)}" if top else "")
     tooltip = [{"field": "rank_label", "title": word("rank", lang)},
                {"field": "name", "title": "Đơn vị" if lang == "vi" else "Entity"},
                {"field": "shown", "title": word("value", lang)},
@@ -148,6 +167,13 @@ def series(data: dict[str, Any], lang: str, version: str, data_url: str,
     title = f"{data['indicator'][lang]}: " + ", ".join(
         dict.fromkeys(r["name"] for r in rows))
     spec = _base(title, subtitle, data_url, version, data["publishers"])
+    lines = []
+    for name in dict.fromkeys(r["name"] for r in rows):
+        mine = [r for r in rows if r["name"] == name]
+        told = [f"{r['year']} {r['shown']}" + ("" if r["rank"] is None else f" (#{r['rank']})")
+                for r in mine]
+        lines.append(f"{name}: " + ", ".join(told))
+    spec["description"] = said(title, subtitle[0], *lines)
     year = {"field": "year", "type": "ordinal", "title": word("year", lang),
             "axis": {"labelAngle": 0}}
     color = {"field": "name", "type": "nominal", "title": None,
@@ -156,6 +182,7 @@ def series(data: dict[str, Any], lang: str, version: str, data_url: str,
                {"field": "shown", "title": word("value", lang)},
                {"field": "rank_shown", "title": word("rank", lang)}]
     valued = [{"filter": "isValid(datum.value)"}]
+    ranks = sorted({p["rank"] for p in points if p["rank"] is not None})
     ranked = [{"filter": "isValid(datum.rank)"}]
     spec.update({"data": {"values": rows}, "vconcat": [
         {"width": 420, "height": 180, "layer": [
@@ -174,7 +201,9 @@ def series(data: dict[str, Any], lang: str, version: str, data_url: str,
                                            "title": word("rank", lang),
                                            "scale": {"reverse": True, "zero": False,
                                                      "domainMin": 1, "nice": False},
-                                           "axis": {"tickMinStep": 1, "format": "d"}},
+                                           # ticks at the ranks themselves: a domain of
+                                           # 1..2 would otherwise label 1, 1.5 as "1, 2, 2"
+                                           "axis": {"values": ranks, "format": "d"}},
                           "color": color, "detail": {"field": "rank_segment"}}},
             {"mark": {"type": "point", "filled": True}, "transform": ranked,
              "encoding": {"x": year, "y": {"field": "rank", "type": "quantitative"},
@@ -189,14 +218,22 @@ def profile(data: dict[str, Any], lang: str, version: str, data_url: str,
              word("not_published", lang),
              "mean_shown": "–" if b["mean"] is None else b["mean"]} for b in data["bars"]]
     with_value = sum(1 for b in bars if b["value"] is not None)
-    subtitle = [(f"{with_value}/{len(bars)} chỉ số có giá trị công bố" if lang == "vi" else
-                 f"{with_value} of {len(bars)} indicators have a published value"),
-                *source_line(data["publishers"], version, link, lang)]
+    counted = (f"{with_value}/{len(bars)} chỉ số có giá trị công bố" if lang == "vi" else
+               f"{with_value} of {len(bars)} indicators have a published value")
+    if any(b["mean"] is not None for b in bars):  # say what the ticks are
+        counted += ("; vạch cam: trung bình nhóm đã công bố" if lang == "vi"
+                    else "; orange tick: the cohort's published mean")
+    subtitle = [counted, *source_line(data["publishers"], version, link, lang)]
     entity = data["entity"]
     title = f"{_name(entity, lang)} {data['year']}"
     if data["dti"] and data["dti"]["value_text"]:
         title += f": DTI {data['dti']['value_text']}"
     spec = _base(title, subtitle, data_url, version, data["publishers"])
+    told = [f"{b['name']} {b['shown']}" + ("" if b["mean"] is None else
+                                          f" ({word('mean', lang).lower()} {b['mean']})")
+            for b in bars if b["value"] is not None or b["mean"] is not None]
+    spec["description"] = said(title, counted, _listed(told, lang, 11) if told
+                               else word("none_published", lang))
     tooltip = [{"field": "name"}, {"field": "shown", "title": word("value", lang)},
                {"field": "rank", "title": word("rank", lang)},
                {"field": "mean_shown", "title": word("mean", lang)}]
@@ -235,9 +272,16 @@ def coverage(data: dict[str, Any], lang: str, version: str, data_url: str,
     subtitle = [("Mỗi cột: số đơn vị có giá trị hoặc thứ hạng; vạch: số thành viên của nhóm"
                  if lang == "vi" else "Bars: entities with a value or a rank; tick: the "
                  "cohort's size"), *source_line(counted, version, link, lang)]
-    spec = _base(f"{data['indicator'][lang]}: " + ("độ phủ dữ liệu" if lang == "vi"
-                                                   else "coverage"),
-                 subtitle, data_url, version, [])
+    title = f"{data['indicator'][lang]}: " + ("độ phủ dữ liệu" if lang == "vi" else "coverage")
+    spec = _base(title, subtitle, data_url, version, [])
+    told = []
+    for r in data["rows"]:
+        size = word("size_unknown", lang) if r["cohort_size"] is None else r["cohort_size"]
+        told.append(f"{data['cohorts'][r['cohort']][lang]} {r['year']}: "
+                    + (f"{r['with_value']}/{size} có giá trị, {r['with_rank']} có thứ hạng"
+                       if lang == "vi" else
+                       f"{r['with_value']} of {size} with a value, {r['with_rank']} ranked"))
+    spec["description"] = said(title, _listed(told, lang, 20))
     tooltip = [{"field": "cohort"}, {"field": "year"}, {"field": "measure"},
                {"field": "count"}, {"field": "size_shown", "title": word("cohort_size", lang)}]
     order = list(dict.fromkeys(r["cohort"] for r in rows))

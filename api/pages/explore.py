@@ -13,7 +13,9 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from api.charts.page import CSP
+from api.charts.routes import describe
 from api.services import catalog, figures, rankings, scores
+from api.services.charts import CoverageChart, ProfileChart, RankingChart, SeriesChart
 from api.services.context import QueryContext
 from api.services.paging import PageRequest
 from api.services.rankings import RankingRequest
@@ -81,7 +83,8 @@ HEADERS = [(b"content-security-policy", CSP.replace("form-action 'none'", "form-
 
 
 def figure(chart_url: str, alt: str, lang: str) -> str:
-    """A chart: the SVG resource as an image (no script needed), upgraded by chart.js."""
+    """A chart: the SVG resource as an image (no script needed), upgraded by chart.js;
+    `alt` is the chart in words (its description), also its caption."""
     return (f'<figure class="chart" data-spec="{escape(chart_url)}&amp;format=vl">'
             f'<img class="chart-svg" src="{escape(chart_url)}" alt="{escape(alt)}" '
             f'loading="lazy"><figcaption>{escape(alt)} {escape(t("chart_data", lang))}'
@@ -188,7 +191,8 @@ def ranking_page(ctx: QueryContext, lang: str, year: int | None, cohort: str | N
     sections = []
     for c in cohorts:
         chart = f"/v1/charts/ranking?year={year}&cohort={c}&lang={lang}"
-        sections.append(f'<div class="side">{figure(chart, f"DTI {year} {c}", lang)}'
+        words = describe(ctx, "ranking", RankingChart(year=year, cohort=c), lang)
+        sections.append(f'<div class="side">{figure(chart, words, lang)}'
                         f"{ranking_table(ctx, year, c, lang)}</div>")
     main = cohorts[0]
     rest = f"/v1/rankings?year={year}&cohort={main}"
@@ -216,10 +220,10 @@ def province_page(ctx: QueryContext, lang: str, code: str) -> bytes:
     if years:
         series = f"/v1/charts/series?entity={quote(code)}&lang={lang}"
         charts += f"<h2>{escape(t('series', lang))}</h2>" + figure(
-            series, f"DTI {name}, {years[0]}–{years[-1]}", lang)
+            series, describe(ctx, "series", SeriesChart(entities=(code,)), lang), lang)
         profile = f"/v1/charts/profile?entity={quote(code)}&year={years[-1]}&lang={lang}"
         charts += f"<h2>{escape(t('profile', lang))} {years[-1]}</h2>" + figure(
-            profile, f"{name} {years[-1]}", lang)
+            profile, describe(ctx, "profile", ProfileChart(code, years[-1]), lang), lang)
     rows = []
     for s in found:
         value = escape(s["value_text"]) if s["value_text"] else \
@@ -262,7 +266,7 @@ def coverage_page(ctx: QueryContext, lang: str) -> bytes:
     chart = f"/v1/charts/coverage?lang={lang}"
     gql = ('{ coverage(cohort: ["provinces-63", "provinces-34"], indicator: ["DTI"]) '
            "{ edges { node { year cohort withValue withRank cohortSize } } } }")
-    body = (figure(chart, t("coverage", lang) + " DTI", lang)
+    body = (figure(chart, describe(ctx, "coverage", CoverageChart(), lang), lang)
             + f"<table><caption>{escape(t('coverage', lang))}</caption><thead><tr>{head}"
             f"</tr></thead><tbody>{cells}</tbody></table>"
             + use_panel(lang, "/v1/coverage?cohort=provinces-63,provinces-34&indicator=DTI",

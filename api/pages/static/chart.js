@@ -16,7 +16,9 @@
         var holder = document.createElement("div");
         holder.className = "chart-live";
         holder.setAttribute("role", "img");
-        holder.setAttribute("aria-label", target.getAttribute("aria-label") || "");
+        // the chart in words: the server drawing's alt text (or aria-label) carries over
+        holder.setAttribute("aria-label", target.getAttribute("alt") ||
+          target.getAttribute("aria-label") || spec.description || "");
         return window.vegaEmbed(holder, spec, { renderer: "svg", actions: false })
           .then(function () { target.replaceWith(holder); });
       })

@@ -107,3 +107,22 @@ def test_one_json_access_line_per_request_and_request_ids(
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert len(errors) == 1 and "boom-1" in errors[0].getMessage()
     assert errors[0].exc_info and "secret internals" in str(errors[0].exc_info[1])
+
+
+def test_access_lines_are_buffered_even_when_python_is_unbuffered() -> None:
+    """PYTHONUNBUFFERED=1 (as in our image) made every access line a system call; the
+    writer keeps its own buffer, and what it holds is written when the process exits."""
+    import os
+    import subprocess
+    import sys
+
+    script = ("import io\n"
+              "from api.http.access import LineWriter\n"
+              "w = LineWriter()\n"
+              "assert isinstance(w.stream, io.BufferedWriter), type(w.stream)\n"
+              "for i in range(3):\n"
+              "    w.write(b'{\"line\": %d}' % i)\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=60,
+                          env={**os.environ, "PYTHONUNBUFFERED": "1"}, cwd=os.getcwd())
+    assert done.returncode == 0, done.stderr.decode()[-500:]
+    assert done.stdout.splitlines() == [b'{"line": 0}', b'{"line": 1}', b'{"line": 2}']

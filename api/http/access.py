@@ -10,9 +10,11 @@ hundred bytes of log. JSON lines by default; `DTI_LOG_FORMAT=text` for developme
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import datetime as dt
 import hashlib
+import io
 import itertools
 import re
 import secrets
@@ -70,8 +72,24 @@ def _flush_forever() -> None:
     while True:
         time.sleep(1.0)
         for stream in list(_STREAMS):
-            with contextlib.suppress(ValueError, OSError):  # a closed or broken stream
-                stream.flush()
+            _flush(stream)
+
+
+def buffered_stdout() -> IO[bytes]:
+    """Standard output with a buffer of its own: PYTHONUNBUFFERED=1 (set in most container
+    images, ours included) leaves sys.stdout.buffer unbuffered, a system call per line."""
+    try:
+        raw = io.FileIO(sys.stdout.fileno(), "wb", closefd=False)
+    except (AttributeError, OSError, ValueError):  # no real descriptor (a test's capture)
+        return sys.stdout.buffer
+    stream = io.BufferedWriter(raw, buffer_size=1 << 16)
+    atexit.register(_flush, stream)
+    return stream
+
+
+def _flush(stream: IO[bytes]) -> None:
+    with contextlib.suppress(ValueError, OSError):  # a closed or broken stream
+        stream.flush()
 
 
 class LineWriter:
@@ -79,7 +97,7 @@ class LineWriter:
     background thread: a line per request without a system call per request."""
 
     def __init__(self, stream: IO[bytes] | None = None) -> None:
-        self.stream = stream or sys.stdout.buffer
+        self.stream = stream or buffered_stdout()
         self._second, self._stamp = -1, ""
         _STREAMS.add(self.stream)
         if not _FLUSHER:

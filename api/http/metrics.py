@@ -72,6 +72,10 @@ class Metrics:
         self.build.labels(version, dataset_version).set(1)
         self.readers: list[Callable[[], None]] = []
         self._next_read = 0.0
+        # labelled children, looked up once: labels() costs more than the increment
+        # (route templates, methods and statuses are few, so this stays small)
+        self._series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+        self._cache_series: dict[str, Any] = {}
 
     def observe(self, scope: Scope, status: int, seconds: float) -> None:
         """One finished request."""
@@ -79,9 +83,18 @@ class Metrics:
         route = getattr(scope.get("route"), "path", None) or (info.route if info else None)
         route = route or "unmatched"  # never the raw path: one series per template
         method = scope["method"]
-        self.requests.labels(route, method, str(status)).inc()
-        self.latency.labels(route, method).observe(seconds)
-        self.cache_results.labels(info.cache if info else "bypass").inc()
+        series = self._series.get((route, method, status))
+        if series is None:
+            series = self._series[(route, method, status)] = (
+                self.requests.labels(route, method, str(status)),
+                self.latency.labels(route, method))
+        series[0].inc()
+        series[1].observe(seconds)
+        result = info.cache if info else "bypass"
+        counted = self._cache_series.get(result)
+        if counted is None:
+            counted = self._cache_series[result] = self.cache_results.labels(result)
+        counted.inc()
         if status == 429:
             self.rate_limited.inc()
         if info is not None:

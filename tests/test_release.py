@@ -239,6 +239,9 @@ def test_latest_redirects_and_unknown_names_are_404(release: tuple[dict[str, Any
     assert moved.headers["location"] == f"/v1/releases/{manifest['version']}/datapackage.json"
     assert client.get("/v1/releases/latest", follow_redirects=False).headers["location"] == \
         f"/v1/releases/{manifest['version']}"
+    zipped = client.get("/v1/releases/latest/dti-open-data-latest.zip")  # the README's URL
+    assert zipped.status_code == 200 and zipped.content[:4] == b"PK\x03\x04"
+    assert f"dti-open-data-{manifest['version']}.zip" in zipped.headers["content-disposition"]
     for url in ("/v1/releases/0000000000000000/datapackage.json",
                 f"/v1/releases/{manifest['version']}/../dti.sqlite",
                 f"/v1/releases/{manifest['version']}/release.json"):

@@ -65,6 +65,9 @@ async def list_releases(request: Request) -> ASGIApp:
                                "links": {"self": "/v1/releases", "next": None}})
 
 
+LATEST_ZIP = "dti-open-data-latest.zip"
+
+
 def _redirect(request: Request, rest: str) -> ASGIApp:
     state = app_state(request)
     target = f"/v1/releases/{state.db.version}{rest}"
@@ -128,6 +131,8 @@ async def release_file(request: Request) -> ASGIApp:
     parse_query(request.query_params, {}, paged=False, collection=False)
     name: str = request.path_params["file"]
     if _version(request) == "latest":
+        if name == LATEST_ZIP:  # one URL that always names the current zip
+            name = f"dti-open-data-{app_state(request).db.version}.zip"
         return _redirect(request, f"/{name}")
     state = app_state(request)
     path, entry = releases(request).path_of(name)

@@ -271,7 +271,10 @@ def _release_paths(json_of: Any) -> dict[str, Any]:
                      tag="release", extra={**redirect, **building, **found,
                                            "416": _ref("RangeNotSatisfiable")},
                      parameters=[version, {"name": "file", "in": "path", "required": True,
-                                           "description": "A file name from /v1/releases",
+                                           "description": "A file name from /v1/releases; "
+                                                          "under `latest`, "
+                                                          "`dti-open-data-latest.zip` names "
+                                                          "the current zip",
                                            "schema": {"type": "string", "minLength": 1,
                                                       "examples": ["datapackage.json"]}}])
     file_op["get"]["responses"]["200"] = file_ok

@@ -108,6 +108,51 @@ def test_the_rate_limit_budget_is_shared_across_replicas(topology: Topology) -> 
     assert remaining == [remaining[0] - 4 * i for i in range(6)]  # 4 units each, one count
 
 
+def test_the_proxy_bounds_slow_clients_and_large_bodies(topology: Topology) -> None:
+    """The slowloris defence the API leaves to the proxy: 200 connections trickling one
+    header line every 2 s are closed by nginx's client_header_timeout (10 s), while a
+    normal client is answered at once; a body over 64 KiB is refused before the API."""
+    import socket
+
+    port = int(topology.base.rsplit(":", 1)[1])
+    trickling = []
+    for _ in range(200):
+        conn = socket.create_connection(("127.0.0.1", port), timeout=30)
+        conn.sendall(b"GET /v1/metrics HTTP/1.1\r\nHost: x\r\n")
+        trickling.append(conn)
+    started = time.monotonic()
+    closed: set[int] = set()
+    answered_meanwhile = []
+    while len(closed) < len(trickling) and time.monotonic() - started < 20:
+        begin = time.perf_counter()
+        status = call(topology.base + "/v1/rankings?year=2022&limit=3")[0]
+        answered_meanwhile.append((status, time.perf_counter() - begin))
+        for i, conn in enumerate(trickling):
+            if i in closed:
+                continue
+            try:
+                conn.sendall(b"X-Slow: 1\r\n")
+                conn.setblocking(False)
+                data = conn.recv(1024)  # no answer can come before the headers end
+                if data == b"" or data.startswith(b"HTTP/1.1 408"):
+                    closed.add(i)
+            except BlockingIOError:
+                pass
+            except OSError:  # reset: closed by nginx
+                closed.add(i)
+            finally:
+                conn.setblocking(True)
+        time.sleep(2.0)
+    elapsed = time.monotonic() - started
+    for conn in trickling:
+        conn.close()
+    assert len(closed) == 200 and 8 < elapsed < 20, (len(closed), elapsed)
+    assert all(status == 200 and seconds < 1 for status, seconds in answered_meanwhile)
+    status, _, _ = call(topology.base + "/graphql", "POST", b"{" + b" " * 70_000 + b"}",
+                        {"Content-Type": "application/json"})
+    assert status == 413
+
+
 def test_losing_a_replica_loses_no_request(topology: Topology) -> None:
     statuses: list[int] = []
     stop = threading.Event()

@@ -76,8 +76,12 @@ def _flush_forever() -> None:
 
 
 def buffered_stdout() -> IO[bytes]:
-    """Standard output with a buffer of its own: PYTHONUNBUFFERED=1 (set in most container
-    images, ours included) leaves sys.stdout.buffer unbuffered, a system call per line."""
+    """Standard output, buffered. Normally sys.stdout.buffer itself (one buffer for every
+    writer, so nothing else printed can land inside a line); PYTHONUNBUFFERED=1 (set in
+    most container images, ours included) leaves it unbuffered, a system call per line,
+    and then the access log keeps a buffer of its own over the same descriptor."""
+    if isinstance(sys.stdout.buffer, io.BufferedWriter):
+        return sys.stdout.buffer
     try:
         raw = io.FileIO(sys.stdout.fileno(), "wb", closefd=False)
     except (AttributeError, OSError, ValueError):  # no real descriptor (a test's capture)

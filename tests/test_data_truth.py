@@ -16,6 +16,7 @@ import pytest
 
 from seed.build import load
 from seed.rows import SeedInvalid
+from tests.test_parity import gql, nodes
 
 
 def rest(client: Any, url: str) -> dict[str, Any]:
@@ -28,16 +29,6 @@ def rows(client: Any, url: str) -> list[dict[str, str]]:
     response = client.get(url + ("&" if "?" in url else "?") + "format=csv")
     assert response.status_code == 200, response.text
     return list(csv.DictReader(io.StringIO(response.text.lstrip("\ufeff"))))
-
-
-def gql(client: Any, query: str) -> Any:
-    body = client.post("/graphql", json={"query": query}).json()
-    assert "errors" not in body, body
-    return body["data"]
-
-
-def nodes(connection: dict[str, Any]) -> list[dict[str, Any]]:
-    return [e["node"] for e in connection["edges"]]
 
 
 # 1. conflicts decided only by record-keeping are unresolved, everywhere ---------------------

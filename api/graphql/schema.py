@@ -44,6 +44,17 @@ def _list(info: Info, fn: Any, parser: type[Filter] | None, raw: dict[str, Any],
     return _connection(context(info).call(run, names=GRAPHQL_NAMES))
 
 
+def _ranked(info: Info, fn: Any, parser: type[Filter], raw: dict[str, Any],
+            first: int | None, after: str | None) -> Any:
+    """A ranking-shaped answer: its meta, and its entries as a connection; null when the
+    service says nothing was published."""
+    def run(ctx: Any) -> Any:
+        page = page_request(first, after, edge_cursors=True, names=PAGE_NAMES)
+        result, meta = fn(ctx, parser.parse(raw), page)
+        return {**meta, "entries": _connection(result)}
+    return _maybe(info, run)
+
+
 def _maybe(info: Info, fn: Any, *args: Any) -> Any:
     """A single read model, or null when the service says it does not exist."""
     try:
@@ -129,13 +140,7 @@ class Query:
                 cohort: str | None = None, first: int | None = None,
                 after: str | None = None) -> t.Ranking | None:
         raw = {"year": year, "indicator": indicator, "cohort": cohort}
-
-        def run(ctx: Any) -> Any:
-            request = rankings.RankingRequest.parse(raw)
-            page = page_request(first, after, edge_cursors=True, names=PAGE_NAMES)
-            result, meta = rankings.ranking(ctx, request, page)
-            return {**meta, "entries": _connection(result)}
-        return _maybe(info, run)
+        return _ranked(info, rankings.ranking, rankings.RankingRequest, raw, first, after)
 
     @strawberry.field(description="Every published rank of some entities across editions.")
     def ranking_history(self, info: Info, entity: list[str], years: str | None = None,
@@ -143,13 +148,7 @@ class Query:
                         first: int | None = None,
                         after: str | None = None) -> t.RankingHistory | None:
         raw = {"entity": entity, "year": years, "indicator": indicator, "cohort": cohort}
-
-        def run(ctx: Any) -> Any:
-            request = rankings.HistoryRequest.parse(raw)
-            page = page_request(first, after, edge_cursors=True, names=PAGE_NAMES)
-            result, meta = rankings.history(ctx, request, page)
-            return {**meta, "entries": _connection(result)}
-        return _maybe(info, run)
+        return _ranked(info, rankings.history, rankings.HistoryRequest, raw, first, after)
 
     @strawberry.field(description="The 2025 merger: old province -> new province.")
     def merger(self, info: Info, first: int | None = None,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import sys
 from dataclasses import dataclass
+from functools import cached_property
 
 from starlette.types import Receive, Scope, Send
 
@@ -88,7 +89,7 @@ class Rendered:
         return cls(body, packed, etag, headers(etag, body, False),
                    headers(gzip_etag(etag), packed, True) if packed else None, max_age, route)
 
-    @property
+    @cached_property  # asked when checked against the limit, then by the cache itself
     def size(self) -> int:
         """Bytes this answer holds in memory: its bodies, its header objects and itself."""
         held = sys.getsizeof(self.body) + sys.getsizeof(self.gzipped) + ENTRY_BYTES

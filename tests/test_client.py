@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from api.rest.openapi import OPENAPI_PATH
+from api.openapi import OPENAPI_PATH
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]

@@ -9,14 +9,14 @@ from typing import Any
 
 from starlette.routing import Mount, Route
 
-from api.rest.openapi import OPENAPI_PATH, render
+from api.openapi import OPENAPI_PATH, render
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_committed_openapi_matches_the_code() -> None:
     assert OPENAPI_PATH.read_text(encoding="utf-8") == render(), \
-        "openapi/openapi.json is stale: run python -m api.rest.openapi"
+        "openapi/openapi.json is stale: run python -m api.openapi"
 
 
 def test_served_routes_and_documented_paths_are_the_same_set(app: Any) -> None:

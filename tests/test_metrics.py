@@ -8,6 +8,7 @@ from typing import Any
 from prometheus_client.parser import text_string_to_metric_families
 from starlette.testclient import TestClient
 
+from api.release.store import Releases
 from tests.conftest import make_app
 
 
@@ -83,7 +84,7 @@ def test_one_json_access_line_per_request_and_request_ids(
         kept = client.get("/v1/entities/48?lang=en", headers={
             "X-Request-ID": "abc-123.x_Y", "X-Forwarded-For": "203.0.113.9"})
         replaced = client.get("/v1/entities/49", headers={"X-Request-ID": "no spaces allowed"})
-        app.state.api.extras["releases"].wait()  # its background build reads the catalog too
+        app.state.api.part(Releases).wait()  # its background build reads the catalog too
         monkeypatch.setattr(catalog, "list_metrics", broken)
         failed = client.get("/v1/metrics", headers={"X-Request-ID": "boom-1"})
     sys.stdout.buffer.flush()

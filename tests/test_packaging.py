@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from api.rest.openapi import OPENAPI_PATH
+from api.openapi import OPENAPI_PATH
 
 ROOT = Path(__file__).resolve().parents[1]
 PROBE = """

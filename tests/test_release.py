@@ -20,8 +20,10 @@ import yaml
 from frictionless import validate
 
 from api.cli import main
-from api.release.package import RELEASES, build
-from api.release.resources import RESOURCES
+from api.release.identity import RELEASES
+from api.release.package import build
+from api.release.store import Releases
+from api.services.tables import RESOURCES
 from seed.build import DEFAULT_DATA, dataset_version, load
 
 TYPES = {"string": "string", "integer": "Int64", "number": "Float64", "boolean": "boolean"}
@@ -32,7 +34,7 @@ SCHEMA = rdflib.Namespace("https://schema.org/")
 @pytest.fixture(scope="module")
 def release(cached_app: Any) -> tuple[dict[str, Any], Path]:
     """The release the app built in the background at start-up (waited for here)."""
-    store = cached_app.state.api.extras["releases"]
+    store = cached_app.state.api.part(Releases)
     return store.wait(), store.directory
 
 
@@ -305,13 +307,14 @@ def test_landing_page_embeds_the_catalog(client: Any) -> None:
 def test_every_csv_the_api_serves_has_a_complete_table_schema(client: Any) -> None:
     """Each collection's CSV names a schema whose fields are its columns, each described
     in English and Vietnamese: no column goes undocumented."""
-    from api.http.render import csv_fields
-    from api.release.resources import BY_NAME, SCHEMA_OF
-    from api.rest.routes import ENDPOINTS
+    from api.services.collections import COLLECTIONS
+    from api.services.tables import BY_NAME
+    from models.text import columns
 
-    for endpoint in (e for e in ENDPOINTS if e.collection):
-        schema = BY_NAME[SCHEMA_OF[endpoint.operation_id]].table_schema()
-        assert [f["name"] for f in schema["fields"]] == csv_fields(endpoint.model)
+    for endpoint in (e for e in COLLECTIONS if e.many):
+        assert endpoint.table is not None, endpoint.operation_id
+        schema = BY_NAME[endpoint.table].table_schema()
+        assert [f["name"] for f in schema["fields"]] == columns(endpoint.model)
         for field in schema["fields"]:
             en, _, vi = field["description"].partition(" / ")
             assert en and vi, (endpoint.operation_id, field["name"])

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from api.rest.routes import ENDPOINTS
+from api.services.collections import COLLECTIONS
 
 
 def get(client: Any, url: str, **headers: str) -> Any:
@@ -153,8 +154,8 @@ def test_source_lists_its_figures(client: Any) -> None:
 
 def collections() -> list[str]:
     urls = []
-    for e in ENDPOINTS:
-        if not e.collection:
+    for e in COLLECTIONS:
+        if not e.many:
             continue
         url = e.path.replace("{code}", "48")
         query = {"/v1/rankings": "?year=2022", "/v1/rankings/history": "?entity=48,49,01"}
@@ -308,19 +309,21 @@ def test_score_export_matches_the_paged_csv(app: Any, query: str) -> None:
     from starlette.datastructures import QueryParams
 
     from api.http import render
-    from api.rest import respond
-    from api.rest.params import parse_query
+    from api.http.query import parse_query
+    from api.services import collections
+    from models.text import columns
 
     state = app.state.api
-    endpoint = next(e for e in ENDPOINTS if e.path == "/v1/scores")
+    endpoint = next(e for e in collections.COLLECTIONS if e.path == "/v1/scores")
     assert endpoint.export is not None
-    params = parse_query(QueryParams(query), endpoint.params, True, True)
+    params = parse_query(QueryParams(query), next(
+        e for e in ENDPOINTS if e.path == "/v1/scores").accepted)
     lang = params.get("lang", "vi")
-    fields = render.csv_fields(endpoint.model)
-    fast = b"".join(render.csv_text(respond.exported(state, endpoint.export, params, lang),
-                                    fields, False))
-    slow = b"".join(render.csv_lines(respond.rows(state, endpoint, params, {}, lang), fields,
-                                     False))
+    fields = columns(endpoint.model)
+    fast = b"".join(render.csv_text(collections.exported(state.query, endpoint.export, params,
+                                                         lang), fields, False))
+    slow = b"".join(render.csv_lines(collections.every_row(state.query, endpoint, params, {},
+                                                           lang), fields, False))
     assert fast == slow and fast.count(b"\n") > 10
 
 

@@ -26,8 +26,9 @@ from api.errors import ApiError, bad_request
 from api.graphql.context import GraphQLContext
 from api.graphql.schema import should_mask
 from api.http.assets import Assets
+from api.http.formats import MEDIA
 from api.http.keys import SCOPE_KEY, RequestInfo, request_key
-from api.http.negotiate import MEDIA, choose
+from api.http.negotiate import choose
 from api.http.render import dumps
 from api.http.representation import Rendered, RenderedResponse, not_modified
 from api.http.state import AppState, app_state

@@ -3,8 +3,9 @@
 Every cached answer, every ETag and every conditional request goes through `request_key`,
 so a hit, a miss and a 304 always agree. Query parameters count in any order (the
 documents' `links.self` is written in the same canonical order); Accept counts as sent
-(normalised), Accept-Language only through the language it selects; a body counts by
-its digest. The key is a fixed-size hash, so a 60 KB URL costs the cache 64 bytes.
+(normalised), Accept-Language only through the language it selects, each read by
+`header` exactly as negotiation reads it; a body counts by its digest and Content-Type.
+The key is a fixed-size hash, so a 60 KB URL costs the cache 64 bytes.
 """
 
 from __future__ import annotations
@@ -38,23 +39,27 @@ def canonical_query(query: bytes) -> bytes:
 
 
 def header(scope: Scope, name: bytes) -> str:
-    for key, value in scope["headers"]:
-        if key == name:
-            return str(value.decode("latin-1"))
-    return ""
+    """A request header's value; a header sent more than once is combined into one
+    comma-separated list, as RFC 9110 §5.3 says a recipient may. Every reader of a
+    request header (the cache key, negotiation, conditional requests) goes through here,
+    so a request sending Accept twice is keyed and answered on the same value."""
+    found = [value for key, value in scope["headers"] if key == name]
+    if not found:
+        return ""
+    return (found[0] if len(found) == 1 else b", ".join(found)).decode("latin-1")
 
 
 def request_key(scope: Scope, body: bytes = b"") -> str:
     method = scope["method"]
-    accept = language = b""
-    for name, value in scope["headers"]:
-        if name == b"accept":
-            accept = value
-        elif name == b"accept-language":
-            language = value
+    accept = header(scope, b"accept")
+    language = header(scope, b"accept-language")
     parts = (b"GET" if method == "HEAD" else method.encode(), scope["path"].encode(),
-             canonical_query(scope["query_string"]), accept.replace(b" ", b"").lower(),
-             language_of(language.decode("latin-1")).encode() if language else b"vi",
+             canonical_query(scope["query_string"]),
+             accept.replace(" ", "").lower().encode("latin-1"),
+             language_of(language).encode() if language else b"vi",
+             # a POST body means what its Content-Type says (a JSON request or a document)
+             header(scope, b"content-type").split(";")[0].strip().lower().encode("latin-1")
+             if body else b"",
              hashlib.sha256(body).digest() if body else b"")
     return hashlib.sha256(b"\x00".join(parts)).hexdigest()
 

@@ -4,16 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-# Every format the service can answer in, by the name `format=` uses.
-MEDIA = {
-    "json": "application/json",
-    "csv": "text/csv; charset=utf-8",
-    "ndjson": "application/x-ndjson",
-    "html": "text/html; charset=utf-8",
-    "svg": "image/svg+xml",
-    "png": "image/png",
-    "vl": "application/vnd.vegalite+json",
-}
+from api.http.formats import FORMATS
+
 MAX_RANGES = 32  # media ranges read from one Accept header; the rest are ignored
 
 
@@ -59,7 +51,7 @@ def choose(accept: str, offers: Sequence[str]) -> str | None:
         return offers[0]
     best, best_q = None, 0.0
     for fmt in offers:  # offers in server preference: ties keep the earlier one
-        q = _quality(MEDIA[fmt].split(";")[0], ranges)
+        q = _quality(FORMATS[fmt].essence, ranges)
         if q > best_q:
             best, best_q = fmt, q
     return best

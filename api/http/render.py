@@ -1,5 +1,4 @@
-"""Render service results as JSON, CSV or NDJSON, with `name` in the chosen language,
-and errors as problem+json."""
+"""Render service results as JSON, CSV or NDJSON, and errors as problem+json."""
 
 from __future__ import annotations
 
@@ -13,36 +12,6 @@ import orjson
 from starlette.types import Receive, Scope, Send
 
 from api.errors import ApiError
-
-NAME_PAIRS = (("name_vi", "name_en", "name"),
-              ("entity_name_vi", "entity_name_en", "entity_name"),
-              ("old_name_vi", "old_name_en", "old_name"),
-              ("new_name_vi", "new_name_en", "new_name"))
-
-
-def localise(item: Any, lang: str) -> Any:
-    """Add `name` (and `entity_name`) in `lang` next to every vi/en pair, recursively.
-
-    In place: services build fresh read models for every call, and this runs on them
-    once, just before rendering. The rows of one list are read models of one shape, so
-    the first row says which pairs to fill and which keys may hold nested rows.
-    """
-    rows = item if type(item) is list else [item] if type(item) is dict else None
-    if not rows or type(rows[0]) is not dict:
-        return item
-    first = rows[0]
-    index = 0 if lang == "vi" else 1
-    pairs = [(name, (vi, en)[index]) for vi, en, name in NAME_PAIRS
-             if vi in first and en in first]
-    nested = [k for k, v in first.items() if type(v) is list or type(v) is dict]
-    for row in rows:
-        for name, source in pairs:
-            row[name] = row[source]
-        for key in nested:
-            value = row.get(key)
-            if value and (type(value) is dict or type(value[0]) is dict):
-                localise(value, lang)
-    return item
 
 
 def dumps(document: Any) -> bytes:
@@ -67,12 +36,6 @@ def _cell(value: Any) -> Any:
     if isinstance(value, bool):
         return "true" if value else "false"
     return "" if value is None else value
-
-
-def csv_fields(model: type) -> list[str]:
-    """CSV columns of a read model: its keys plus the localised name columns."""
-    fields = [k for k in model.__annotations__ if k not in ("children", "parent")]
-    return fields + [name for vi, en, name in NAME_PAIRS if vi in fields and en in fields]
 
 
 def csv_lines(rows: Iterable[dict[str, Any]], fields: list[str], bom: bool) -> Iterator[bytes]:

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 
 import anyio.to_thread
 from starlette.requests import HTTPConnection
@@ -23,8 +23,18 @@ from api.services.paging import CursorCodec, Totals
 from api.settings import Settings
 
 T = TypeVar("T")
+C = TypeVar("C", bound="Part")
 PINNED: ContextVar[str | None] = ContextVar("dti_pinned_version", default=None)
 P = ParamSpec("P")
+
+
+class Part(Protocol):
+    """What an adapter adds to the application (the GraphQL schema, the chart renderer,
+    the release store): started and stopped with it."""
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
 
 
 @dataclass
@@ -35,7 +45,18 @@ class AppState:
     codec: CursorCodec
     streams: Streams
     totals: Totals = field(default_factory=Totals)
-    extras: dict[str, Any] = field(default_factory=dict)  # adapter-owned (GraphQL schema)
+    parts: dict[type[Any], Part] = field(default_factory=dict)
+    extras: dict[str, Any] = field(default_factory=dict)  # GraphQL's, until it is a Part
+
+    def add(self, part: Part) -> None:
+        """Keep an adapter's part, found again by its type."""
+        self.parts[type(part)] = part
+
+    def part(self, kind: type[C]) -> C:
+        """The part of this type (typed: no string keys, no casts at the call sites)."""
+        found = self.parts[kind]
+        assert isinstance(found, kind)
+        return found
 
     @property
     def version(self) -> str:
@@ -56,10 +77,13 @@ class AppState:
         return etag_for(self.pinned(scope), request_info(scope).key or "")
 
     def render(self, scope: Scope, body: bytes, media_type: str,
-               link: str | None = None, headers: Headers | None = None) -> Rendered:
-        """A 200 of `body` for this request (gzipped when worth it). CPU work: call it
-        in a worker thread for large bodies, so the event loop keeps answering."""
-        compress = self.cache.enabled or accepts_gzip(header(scope, b"accept-encoding"))
+               link: str | None = None, headers: Headers | None = None,
+               compress: bool = True) -> Rendered:
+        """A 200 of `body` for this request (gzipped when worth it: `compress` is False
+        for media already compressed). CPU work: call it in a worker thread for large
+        bodies, so the event loop keeps answering."""
+        compress = compress and (self.cache.enabled
+                                 or accepts_gzip(header(scope, b"accept-encoding")))
         route = getattr(scope.get("route"), "path", None)
         return Rendered.build(body, self.etag(scope), media_type, self.settings.cache_max_age,
                               link, compress, route, headers)

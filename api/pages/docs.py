@@ -9,8 +9,6 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-from api.http.assets import Assets
-
 PAGE = b"""<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>DTI Open Data API</title><link rel="icon" href="/assets/favicon.svg">
@@ -27,10 +25,3 @@ def swagger_ui_dir() -> Path:
     spec = importlib.util.find_spec("swagger_ui")
     assert spec is not None and spec.submodule_search_locations, "swagger-ui-py is missing"
     return Path(next(iter(spec.submodule_search_locations))) / "static"
-
-
-def docs_assets(max_age: int) -> Assets:
-    static = swagger_ui_dir()
-    return Assets({"swagger-ui.css": static / "swagger-ui.css",
-                   "swagger-ui-bundle.js": static / "swagger-ui-bundle.js",
-                   "init.js": lambda: INIT}, max_age)

@@ -12,8 +12,8 @@ from html import escape
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from api.charts.kinds import describe
 from api.charts.page import CSP
-from api.charts.routes import describe
 from api.services import catalog, figures, rankings, scores
 from api.services.charts import CoverageChart, ProfileChart, RankingChart, SeriesChart
 from api.services.context import QueryContext

@@ -10,9 +10,12 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from api.app_meta import ATTRIBUTION
+from api.http.state import AppState
 from api.release.documents import ABOUT_EN, ABOUT_VI, AUTHOR, KEYWORDS, TITLE_EN, TITLE_VI
-from api.release.resources import RESOURCES
+from api.release.identity import identity
+from api.services.context import QueryContext
 from api.services.scores import SCORE
+from api.services.tables import RESOURCES
 
 CONTEXT = {"dcat": "http://www.w3.org/ns/dcat#", "dct": "http://purl.org/dc/terms/",
            "foaf": "http://xmlns.com/foaf/0.1/", "schema": "https://schema.org/",
@@ -89,3 +92,9 @@ def catalog(base: str, version: str, created: str, span: tuple[int, int]) -> dic
          "dcat:distribution": [{"@id": d["@id"]} for d in [*downloads, api]],
          "schema:distribution": [{"@id": d["@id"]} for d in downloads]},
         *downloads, api]}
+
+
+def catalog_of(state: AppState, ctx: QueryContext) -> dict[str, Any]:
+    """The DCAT / schema.org graph of this dataset version (needs no built release)."""
+    who = identity(state)
+    return catalog(state.settings.public_url, who.version, who.created, years(ctx.conn))

@@ -3,18 +3,16 @@ CITATION.cff, all made from the resources' Table Schemas and the database."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import Connection, select
 
 from api.app_meta import ATTRIBUTION, LICENCE_CODE
-from api.release.resources import RESOURCES
+from api.release.identity import Identity
 from api.services.bulk import COVERAGE, PANEL_COHORTS
 from api.services.scores import SOURCE
-
-if TYPE_CHECKING:
-    from api.release.package import Identity
+from api.services.tables import RESOURCES
 
 TITLE_EN = "DTI Open Data: Vietnam's Digital Transformation Index"
 TITLE_VI = "Dữ liệu mở DTI: Chỉ số chuyển đổi số của Việt Nam"

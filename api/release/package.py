@@ -15,20 +15,17 @@ import shutil
 import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import seed
 from api.http.render import csv_lines, csv_text
 from api.http.state import AppState
 from api.release import documents
-from api.release.resources import RESOURCES, Resource
+from api.release.identity import Identity, identity
 from api.release.sqlite import copy_database
-from api.rest.respond import exported, rows
-from api.rest.routes import ENDPOINTS
+from api.services.collections import every_row, exported
+from api.services.tables import RESOURCES, Resource
 
-RELEASES = Path(seed.__file__).resolve().parent / "releases.csv"
 MEDIA = {".csv": "text/csv", ".json": "application/json", ".md": "text/markdown",
          ".cff": "application/x-yaml", ".sqlite": "application/vnd.sqlite3",
          ".zip": "application/zip", "": "text/plain"}
@@ -38,35 +35,13 @@ class ReleaseRefused(Exception):
     """The database cannot be released (it holds synthetic rows)."""
 
 
-@dataclass(frozen=True)
-class Identity:
-    version: str  # the dataset version
-    created: str  # ISO 8601 date-time
-    released: bool  # False: no seed/releases.csv row names this version
-
-    @property
-    def name(self) -> str:
-        return f"dti-open-data-{self.version}"
-
-
-def identity(state: AppState) -> Identity:
-    """Version and date of the release: seed/releases.csv records when each dataset
-    version was released; an unlisted version (a local build) takes its build time."""
-    with RELEASES.open(encoding="utf-8", newline="") as f:
-        dates = {r["dataset_version"]: r["date"] for r in csv.DictReader(f)}
-    version = state.db.version
-    if version in dates:
-        return Identity(version, f"{dates[version]}T00:00:00Z", True)
-    return Identity(version, state.db.built_at, False)
-
-
 def _csv_chunks(state: AppState, resource: Resource) -> Iterable[bytes]:
     fields = resource.fields()
-    if resource.operation_id:
-        endpoint = next(e for e in ENDPOINTS if e.operation_id == resource.operation_id)
-        if endpoint.export:
-            return csv_text(exported(state, endpoint.export, {}, "vi"), fields, False)
-        return csv_lines(rows(state, endpoint, {}, {}, "vi"), fields, False)
+    collection = resource.collection
+    if collection is not None:
+        if collection.export:
+            return csv_text(exported(state.query, collection.export, {}, "vi"), fields, False)
+        return csv_lines(every_row(state.query, collection, {}, {}, "vi"), fields, False)
     assert resource.rows is not None
 
     def produced() -> Iterator[dict[str, Any]]:

@@ -10,41 +10,23 @@ import email.utils
 from typing import Any
 
 import anyio
-from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse
-from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.errors import ApiError
+from api.http.endpoint import Call, Doc, Document, Endpoint
 from api.http.keys import header
-from api.http.negotiate import MEDIA
-from api.http.render import dumps
-from api.http.representation import NotModified, etag_matches, not_modified
-from api.http.state import AppState, app_state
-from api.release.catalog import catalog, years
-from api.release.package import identity
-from api.release.resources import BY_NAME
+from api.http.representation import NotModified, etag_matches
+from api.release.catalog import catalog_of
 from api.release.store import Releases
-from api.rest.params import parse_query
-from api.services.context import QueryContext
+from api.services.tables import BY_NAME
 from models import public as pub
 
 IMMUTABLE = 365 * 24 * 3600  # a versioned file never changes
-JSON_LD = "application/ld+json"
 MAX_RANGES = 16
-
-
-def releases(request: Request) -> Releases:
-    found: Releases = app_state(request).extras["releases"]
-    return found
-
-
-def _document(request: Request, document: Any, media_type: str = MEDIA["json"]) -> ASGIApp:
-    """A small JSON answer cached and validated like every other representation."""
-    state = app_state(request)
-    parse_query(request.query_params, {}, paged=False, collection=False)
-    early = not_modified(request.scope, state.etag(request.scope), state.settings.cache_max_age)
-    return early or state.respond(request.scope, dumps(document), media_type)
+LATEST_ZIP = "dti-open-data-latest.zip"
+VERSION = {"version": ("A dataset version, or `latest` (a redirect to the current one)",
+                       "latest")}
 
 
 def release_document(manifest: dict[str, Any], base: str) -> pub.Release:
@@ -57,41 +39,36 @@ def release_document(manifest: dict[str, Any], base: str) -> pub.Release:
             "citation": f"{at}/CITATION.cff", "files": files}
 
 
-async def list_releases(request: Request) -> ASGIApp:
-    store = releases(request)
+async def list_releases(call: Call) -> Document:
+    store = call.state.part(Releases)
     data = [release_document(store.manifest(), "")] if store.available else []
     latest = data[0]["version"] if data else None
-    return _document(request, {"data": data, "meta": {"total": len(data), "latest": latest},
-                               "links": {"self": "/v1/releases", "next": None}})
+    return Document({"data": data, "meta": {"total": len(data), "latest": latest},
+                     "links": {"self": "/v1/releases", "next": None}})
 
 
-LATEST_ZIP = "dti-open-data-latest.zip"
-
-
-def _redirect(request: Request, rest: str) -> ASGIApp:
-    state = app_state(request)
-    target = f"/v1/releases/{state.db.version}{rest}"
+def _redirect(call: Call, rest: str) -> ASGIApp:
+    target = f"/v1/releases/{call.state.db.version}{rest}"
     return RedirectResponse(target, 307, {"Cache-Control": f"public, max-age="
-                                                           f"{state.settings.cache_max_age}"})
+                                                           f"{call.state.settings.cache_max_age}"})
 
 
-def _version(request: Request) -> str:
-    version: str = request.path_params["version"]
-    current = app_state(request).db.version
+def _version(call: Call) -> str:
+    version = call.path["version"]
+    current = call.state.db.version
     if version not in (current, "latest"):
-        raise ApiError(404, f"no release {version!r} is served here; the current one is "
-                            f"{current} (/v1/releases)")
-    if not releases(request).available:
+        raise ApiError(404, f"no release {version[:80]!r} is served here; the current one "
+                            f"is {current} (/v1/releases)")
+    if not call.state.part(Releases).available:
         raise ApiError(404, "this database holds synthetic rows; it has no release")
     return version
 
 
-async def get_release(request: Request) -> ASGIApp:
-    if _version(request) == "latest":
-        parse_query(request.query_params, {}, paged=False, collection=False)
-        return _redirect(request, "")
-    return _document(request, {"data": release_document(releases(request).manifest(), ""),
-                               "links": {"self": request.url.path}})
+async def get_release(call: Call) -> ASGIApp | Document:
+    if _version(call) == "latest":
+        return _redirect(call, "")
+    return Document({"data": release_document(call.state.part(Releases).manifest(), ""),
+                     "links": {"self": call.request.url.path}})
 
 
 class BoundedSend:
@@ -127,20 +104,20 @@ def _check_range(value: str, size: int) -> None:
                            headers={"Content-Range": f"bytes */{size}"})
 
 
-async def release_file(request: Request) -> ASGIApp:
-    parse_query(request.query_params, {}, paged=False, collection=False)
-    name: str = request.path_params["file"]
-    if _version(request) == "latest":
+async def release_file(call: Call) -> ASGIApp:
+    name = call.path["file"]
+    store = call.state.part(Releases)
+    if _version(call) == "latest":
         if name == LATEST_ZIP:  # one URL that always names the current zip
-            name = f"dti-open-data-{app_state(request).db.version}.zip"
-        return _redirect(request, f"/{name}")
-    state = app_state(request)
-    path, entry = releases(request).path_of(name)
+            name = f"dti-open-data-{call.state.db.version}.zip"
+        return _redirect(call, f"/{name}")
+    path, entry = store.path_of(name)
     etag = f'"{entry["sha256"]}"'
-    if etag_matches(header(request.scope, b"if-none-match"), etag):
+    scope = call.request.scope
+    if etag_matches(header(scope, b"if-none-match"), etag):
         return NotModified(etag, IMMUTABLE)
-    _check_range(header(request.scope, b"range"), entry["bytes"])
-    created = dt.datetime.fromisoformat(releases(request).manifest()["created"])
+    _check_range(header(scope, b"range"), entry["bytes"])
+    created = dt.datetime.fromisoformat(store.manifest()["created"])
     digest = base64.b64encode(bytes.fromhex(entry["sha256"])).decode()
     headers = {"ETag": etag, "Repr-Digest": f"sha-256=:{digest}:",
                "Cache-Control": f"public, max-age={IMMUTABLE}, immutable",
@@ -150,34 +127,43 @@ async def release_file(request: Request) -> ASGIApp:
     response = FileResponse(path, headers=headers, media_type=media,
                             filename=name.rsplit("/", 1)[-1],
                             content_disposition_type="attachment" if binary else "inline")
-    return BoundedSend(response, state.settings.stream_send_timeout)
+    return BoundedSend(response, call.state.settings.stream_send_timeout)
 
 
-async def table_schema(request: Request) -> ASGIApp:
-    name: str = request.path_params["name"]
+async def table_schema(call: Call) -> Document:
+    name = call.path["name"]
     resource = BY_NAME.get(name)
     if resource is None:
         raise ApiError(404, f"no table schema {name[:60]!r}; one of "
                             f"{', '.join(sorted(BY_NAME))}")
-    return _document(request, resource.table_schema())
+    return Document(resource.table_schema())
 
 
-def catalog_of(state: AppState, ctx: QueryContext) -> dict[str, Any]:
-    """The DCAT / schema.org graph of this dataset version (needs no built release)."""
-    who = identity(state)
-    return catalog(state.settings.public_url, who.version, who.created, years(ctx.conn))
+async def catalog_document(call: Call) -> Document:
+    state = call.state
+    return Document(await state.run(lambda ctx: catalog_of(state, ctx)))
 
 
-async def catalog_document(request: Request) -> ASGIApp:
-    state = app_state(request)
-    graph = await state.run(lambda ctx: catalog_of(state, ctx))
-    return _document(request, graph, JSON_LD)
-
-
-ROUTES: list[BaseRoute] = [
-    Route("/v1/releases", list_releases, methods=["GET"]),
-    Route("/v1/releases/{version}", get_release, methods=["GET"]),
-    Route("/v1/releases/{version}/{file:path}", release_file, methods=["GET"]),
-    Route("/v1/schemas/{name}", table_schema, methods=["GET"]),
-    Route("/v1/catalog.jsonld", catalog_document, methods=["GET"]),
+OBJECT = {"type": "object"}
+ENDPOINTS = [
+    Endpoint("/v1/releases", "list_releases", "Releases of the dataset with their files, "
+             "sizes and sha256", handle=list_releases, tag="release",
+             doc=Doc(pub.Release, "list", responses=(503,))),
+    Endpoint("/v1/releases/{version}", "get_release", "One release", handle=get_release,
+             tag="release", doc=Doc(pub.Release, "item", path_params=VERSION,
+                                    responses=(307, 404, 503))),
+    Endpoint("/v1/releases/{version}/{file:path}", "get_release_file",
+             "One file of a release (resumable)", handle=release_file, formats=(),
+             cache=False, tag="release", doc=Doc(
+                 path_params={**VERSION, "file": (
+                     "A file name from /v1/releases; under `latest`, "
+                     "`dti-open-data-latest.zip` names the current zip", "datapackage.json")},
+                 responses=(206, 307, 404, 416, 503))),
+    Endpoint("/v1/schemas/{name}", "get_table_schema", "The Table Schema (Frictionless) of a "
+             "CSV: CSV exports link it as rel=describedby", handle=table_schema,
+             tag="release", doc=Doc(schema=OBJECT, responses=(404,), path_params={
+                 "name": ("A table's name", "scores")})),
+    Endpoint("/v1/catalog.jsonld", "get_catalog", "DCAT and schema.org Dataset metadata "
+             "(JSON-LD) for harvesters", handle=catalog_document, formats=("jsonld", "json"),
+             tag="release", doc=Doc(schema=OBJECT)),
 ]

@@ -48,6 +48,14 @@ class Releases:
                                                 daemon=True)
                 self._thread.start()
 
+    def start(self) -> None:
+        """At start-up: build in the background; requests answer meanwhile."""
+        self.prepare()
+
+    def stop(self) -> None:
+        """At shutdown: a build under way ends before the pool closes."""
+        self.settle(10.0)
+
     def wait(self, timeout: float = 120.0) -> dict[str, Any]:
         """Block until built (the CLI and tests); raise what the build raised."""
         self.prepare()

@@ -1,164 +1,77 @@
-"""The REST route table: each endpoint names its parameters, read model and service call.
-
-Parameters come from the service layer's filters (their one parser each); a handler only
-builds the filter from the parsed values and calls the service.
+"""REST: every collection of the dataset as JSON pages, and every matching row as CSV or
+NDJSON, each route a declaration handed to the one endpoint wrapper (api/http/endpoint.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
+from urllib.parse import quote
 
-from api.rest.respond import Endpoint, Result
-from api.services import catalog, exports, figures, rankings, scores
+from starlette.requests import Request
+
+from api.http.endpoint import Answer, Call, Doc, Document, Endpoint, Rows
+from api.http.formats import COLLECTION_FORMATS, ROW_FORMATS
+from api.http.keys import canonical_query
+from api.http.render import csv_text
+from api.services.collections import COLLECTIONS, Collection, every_row, exported
 from api.services.context import QueryContext
-from api.services.paging import Page, PageRequest
-from api.services.scores import SORT, ScoreFilter, SeriesFilter
-from models import public as pub
+from api.services.paging import DEFAULT_LIMIT, PageRequest
+from models.text import columns, localise
 
 
-def page_result(page: Page[Any], **meta: Any) -> Result:
-    return Result(page.items, {"total": page.total, **meta}, page.next_cursor)
+def links(request: Request, next_cursor: str | None) -> tuple[dict[str, str | None], str | None]:
+    """links.self in canonical parameter order (the cache key's), and links.next."""
+    path = request.url.path
+    query = canonical_query(request.scope["query_string"]).decode("latin-1")
+    found: dict[str, str | None] = {"self": f"{path}?{query}" if query else path, "next": None}
+    if next_cursor:
+        kept = [p for p in query.split("&") if p and not p.startswith("cursor=")]
+        found["next"] = f"{path}?{'&'.join([*kept, 'cursor=' + quote(next_cursor, safe='')])}"
+    return found, f'<{found["next"]}>; rel="next"' if found["next"] else None
 
 
-def _frameworks(ctx: QueryContext, _: dict[str, Any], __: dict[str, str],
-                page: PageRequest) -> Result:
-    return page_result(catalog.list_frameworks(ctx, page))
+def _rows(collection: Collection, ctx: QueryContext, call: Call) -> Rows:
+    """Every matching row, lazily; one row is read now, so a bad cursor or an unknown code
+    is a 4xx, not a broken stream."""
+    params, path = call.params, call.path
+    collection.fetch(ctx, params, path, PageRequest(1, params.get("cursor")))
+    fields = columns(collection.model)
+    queries = call.state.query
+    export = collection.export
+
+    def fast(fmt: str) -> Any:
+        if fmt != "csv" or export is None or "cursor" in params:
+            return None
+        return csv_text(exported(queries, export, params, call.lang), fields,
+                        params.get("bom", False))
+
+    return Rows(every_row(queries, collection, params, path, call.lang), fields,
+                collection.operation_id.replace("_", "-"), collection.table, fast)
 
 
-def _framework(ctx: QueryContext, _: dict[str, Any], path: dict[str, str],
-               __: PageRequest) -> Result:
-    return Result(catalog.get_framework(ctx, path["id"]))
+def endpoint(collection: Collection) -> Endpoint:
+    def query(ctx: QueryContext, call: Call) -> Answer:
+        if call.fmt in ROW_FORMATS:
+            return _rows(collection, ctx, call)
+        page = PageRequest(call.params.get("limit", DEFAULT_LIMIT), call.params.get("cursor"))
+        result = collection.fetch(ctx, call.params, call.path, page)
+        document: dict[str, Any] = {"data": localise(result.data, call.lang)}
+        found, link = links(call.request, result.next_cursor)
+        if collection.many:
+            document["meta"] = result.meta
+        else:
+            found.pop("next")
+            link = None
+        document["links"] = found
+        return Document(document, link)
+
+    return Endpoint(
+        collection.path, collection.operation_id, collection.summary, query=query,
+        params=collection.params,
+        formats=COLLECTION_FORMATS if collection.many else ("json",), lang=True,
+        paged=collection.paged, tag=collection.tag,
+        doc=Doc(collection.model, "list" if collection.many else "item", collection.meta,
+                collection.path_params, (404,) if collection.not_found else ()))
 
 
-def _indicators(ctx: QueryContext, p: dict[str, Any], _: dict[str, str],
-                page: PageRequest) -> Result:
-    f = catalog.IndicatorFilter.build(p)
-    return page_result(catalog.list_indicators(ctx, f, page), tree=f.tree)
-
-
-def _indicator(ctx: QueryContext, p: dict[str, Any], path: dict[str, str],
-               _: PageRequest) -> Result:
-    return Result(catalog.get_indicator(ctx, path["code"], p.get("framework")))
-
-
-def _entities(ctx: QueryContext, p: dict[str, Any], _: dict[str, str],
-              page: PageRequest) -> Result:
-    return page_result(catalog.list_entities(ctx, catalog.EntityFilter.build(p), page))
-
-
-def _entity(ctx: QueryContext, _: dict[str, Any], path: dict[str, str],
-            __: PageRequest) -> Result:
-    return Result(catalog.get_entity(ctx, path["code"]))
-
-
-def _series(ctx: QueryContext, p: dict[str, Any], path: dict[str, str],
-            page: PageRequest) -> Result:
-    series = scores.entity_series(ctx, path["code"], SeriesFilter.build(p), page)
-    return page_result(series, entity=path["code"])
-
-
-def _scores(ctx: QueryContext, p: dict[str, Any], _: dict[str, str],
-            page: PageRequest) -> Result:
-    return page_result(scores.list_scores(ctx, ScoreFilter.build(p), p.get("sort", ()), page))
-
-
-def _scores_export(ctx: QueryContext, p: dict[str, Any], lang: str) -> Iterator[str]:
-    return exports.score_lines(ctx.conn, ScoreFilter.build(p), p.get("sort", ()), lang)
-
-
-def _rankings(ctx: QueryContext, p: dict[str, Any], _: dict[str, str],
-              page: PageRequest) -> Result:
-    result, meta = rankings.ranking(ctx, rankings.RankingRequest.build(p), page)
-    return Result(result.items, dict(meta), result.next_cursor)
-
-
-def _ranking_history(ctx: QueryContext, p: dict[str, Any], _: dict[str, str],
-                     page: PageRequest) -> Result:
-    result, meta = rankings.history(ctx, rankings.HistoryRequest.build(p), page)
-    return Result(result.items, dict(meta), result.next_cursor)
-
-
-def _merger(ctx: QueryContext, _: dict[str, Any], __: dict[str, str],
-            page: PageRequest) -> Result:
-    return page_result(catalog.list_merger(ctx, page))
-
-
-def _aggregates(ctx: QueryContext, p: dict[str, Any], _: dict[str, str],
-                page: PageRequest) -> Result:
-    return page_result(figures.list_aggregates(ctx, figures.AggregateFilter.build(p), page))
-
-
-def _statistics(ctx: QueryContext, p: dict[str, Any], _: dict[str, str],
-                page: PageRequest) -> Result:
-    return page_result(figures.list_statistics(ctx, figures.StatisticFilter.build(p), page))
-
-
-def _metrics(ctx: QueryContext, _: dict[str, Any], __: dict[str, str],
-             page: PageRequest) -> Result:
-    return page_result(catalog.list_metrics(ctx, page))
-
-
-def _sources(ctx: QueryContext, p: dict[str, Any], _: dict[str, str],
-             page: PageRequest) -> Result:
-    return page_result(figures.list_sources(ctx, figures.SourceFilter.build(p), page))
-
-
-def _source(ctx: QueryContext, _: dict[str, Any], path: dict[str, str],
-            __: PageRequest) -> Result:
-    return Result(figures.get_source(ctx, path["id"]))
-
-
-def _coverage(ctx: QueryContext, p: dict[str, Any], _: dict[str, str],
-              page: PageRequest) -> Result:
-    return page_result(figures.coverage(ctx, figures.CoverageFilter.build(p), page))
-
-
-FRAMEWORK = {"framework": catalog.IndicatorFilter.PARAMS["framework"]}
-ENDPOINTS: list[Endpoint] = [
-    Endpoint("/v1/frameworks", "list_frameworks", "DTI framework editions per level",
-             pub.Framework, _frameworks, tag="catalog"),
-    Endpoint("/v1/frameworks/{id}", "get_framework", "One framework edition and level",
-             pub.Framework, _framework, collection=False, paged=False,
-             path_params={"id": ("Framework id", "DTI_922_2022-province")}, not_found=True,
-             tag="catalog"),
-    Endpoint("/v1/indicators", "list_indicators", "The indicator catalog (tree=true nests it)",
-             pub.Indicator, _indicators, catalog.IndicatorFilter.PARAMS, tag="catalog",
-             meta=pub.IndicatorMeta),
-    Endpoint("/v1/indicators/{code}", "get_indicator", "One indicator with parent and children",
-             pub.Indicator, _indicator, FRAMEWORK, collection=False, paged=False,
-             path_params={"code": ("Indicator code", "DTI")}, not_found=True, tag="catalog"),
-    Endpoint("/v1/entities", "list_entities", "Provinces, ministries and the nation",
-             pub.Entity, _entities, catalog.EntityFilter.PARAMS, tag="catalog"),
-    Endpoint("/v1/entities/{code}", "get_entity", "One entity with merger links",
-             pub.Entity, _entity, collection=False, paged=False,
-             path_params={"code": ("Entity code (48, M-da-nang...)", "48")}, not_found=True,
-             tag="catalog"),
-    Endpoint("/v1/entities/{code}/series", "get_entity_series", "One entity's figures over time",
-             pub.SeriesPoint, _series, SeriesFilter.PARAMS,
-             path_params={"code": ("Entity code", "48")}, not_found=True, meta=pub.SeriesMeta),
-    Endpoint("/v1/scores", "list_scores", "Every published figure, long format", pub.Score,
-             _scores, {**ScoreFilter.PARAMS, "sort": SORT}, export=_scores_export),
-    Endpoint("/v1/rankings", "get_ranking", "A ranked list with year-on-year change",
-             pub.RankingEntry, _rankings, rankings.RankingRequest.PARAMS, not_found=True,
-             meta=pub.RankingMeta),
-    Endpoint("/v1/rankings/history", "get_ranking_history",
-             "Every published rank of some entities across editions", pub.RankingEntry,
-             _ranking_history, rankings.HistoryRequest.PARAMS, meta=pub.RankingHistoryMeta),
-    Endpoint("/v1/merger", "list_merger", "The 2025 merger: old province -> new province",
-             pub.MergerLink, _merger, tag="catalog"),
-    Endpoint("/v1/aggregates", "list_aggregates", "Published averages, growth and counts",
-             pub.Aggregate, _aggregates, figures.AggregateFilter.PARAMS),
-    Endpoint("/v1/statistics", "list_statistics", "Public-service statistics", pub.Statistic,
-             _statistics, figures.StatisticFilter.PARAMS),
-    Endpoint("/v1/metrics", "list_metrics", "The metric catalog", pub.Metric, _metrics,
-             tag="catalog"),
-    Endpoint("/v1/sources", "list_sources", "Every source a figure was read from", pub.Source,
-             _sources, figures.SourceFilter.PARAMS, tag="provenance"),
-    Endpoint("/v1/sources/{id}", "get_source", "One source with the figures it gives",
-             pub.Source, _source, collection=False, paged=False,
-             path_params={"id": ("Source id", "dti-gov-vn-xep-hang-2022")}, not_found=True,
-             tag="provenance"),
-    Endpoint("/v1/coverage", "list_coverage", "How complete each year, cohort and indicator is",
-             pub.Coverage, _coverage, figures.CoverageFilter.PARAMS, tag="provenance"),
-]
+ENDPOINTS: list[Endpoint] = [endpoint(c) for c in COLLECTIONS]

@@ -1,7 +1,7 @@
-"""What a release holds: one CSV resource per table a researcher needs, and the Table
-Schema of each. Most are a REST collection exported whole (the same bytes as
-`/v1/<collection>?format=csv`); claims, cohorts, all rankings and the panel are tables
-no single collection serves."""
+"""The tables a researcher needs, each with its Table Schema: what the release holds and
+what describes every CSV the API serves. Most are a collection exported whole (the same
+bytes as `/v1/<collection>?format=csv`); claims, cohorts, all rankings and the panel are
+tables no single collection serves."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from api.http.render import NAME_PAIRS, csv_fields
-from api.release.fields import column
 from api.services import bulk
+from api.services.collections import BY_OPERATION, Collection
+from api.services.fields import column
 from models import public as pub
+from models.text import NAME_PAIRS, columns
 
 Rows = Callable[[Connection], Iterator[dict[str, Any]]]
 FK = tuple[tuple[str, ...], str, tuple[str, ...]]  # local fields, resource, its fields
@@ -31,7 +32,7 @@ class Resource:
     title_vi: str
     primary_key: tuple[str, ...]
     foreign_keys: tuple[FK, ...] = ()
-    operation_id: str | None = None  # the REST collection this is, exported whole
+    operation_id: str | None = None  # the collection this is, exported whole
     model: type | None = None  # else: rows of this read model...
     rows: Rows | None = None  # ...from this function
     columns: tuple[str, ...] = ()  # or rows with these columns
@@ -41,7 +42,11 @@ class Resource:
         if self.columns:
             return list(self.columns)
         assert self.model is not None, self.name
-        return csv_fields(self.model)
+        return columns(self.model)
+
+    @property
+    def collection(self) -> Collection | None:
+        return BY_OPERATION[self.operation_id] if self.operation_id else None
 
     def table_schema(self) -> dict[str, Any]:
         """The Table Schema: typed, described (en / vi), keyed and constrained."""
@@ -131,6 +136,3 @@ RESOURCES: tuple[Resource, ...] = (
              in_package=False),
 )
 BY_NAME = {r.name: r for r in RESOURCES}
-# Which schema describes the CSV of each REST operation (its Link: rel="describedby").
-SCHEMA_OF = {r.operation_id: r.name for r in RESOURCES if r.operation_id}
-SCHEMA_OF["get_ranking"] = SCHEMA_OF["get_ranking_history"] = "rankings"

@@ -342,5 +342,5 @@ def column(table: str, name: str) -> Column:
     """The description of `name` in `table`; KeyError names what is undocumented."""
     found = BY_TABLE.get(table, {}).get(name) or COMMON.get(name)
     if found is None:
-        raise KeyError(f"{table}.{name} has no entry in api/release/fields.py")
+        raise KeyError(f"{table}.{name} has no entry in api/services/fields.py")
     return found

@@ -1,0 +1,68 @@
+"""The format registry: every representation the service answers in, defined once.
+
+An endpoint names the formats it offers (the first is its default); `format=` and
+`Accept` choose among them (api/http/negotiate.py), the response carries the format's
+media type, and a collection's rows are written by the format's row writer. A new format
+is one entry here (as datasette's renderers are one table), not a branch in every handler.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from api.http.render import csv_lines, ndjson_lines
+
+# rows, columns, options (bom) -> chunks of the body
+RowWriter = Callable[[Iterable[dict[str, Any]], list[str], bool], Iterator[bytes]]
+
+
+def _ndjson(rows: Iterable[dict[str, Any]], _: list[str], __: bool) -> Iterator[bytes]:
+    return ndjson_lines(rows)
+
+
+@dataclass(frozen=True)
+class Format:
+    name: str  # as `format=` names it
+    media_type: str  # Content-Type of the answer
+    description: str  # for the contract and the docs
+    rows: RowWriter | None = None  # writes a collection's rows (a download)
+    compressible: bool = True  # gzip is worth it (not for PNG, zip, Parquet)
+    binary: bool = False  # bytes, not text (the contract's `format: binary`)
+    extension: str = ""  # a file of this format ends with it (static files, downloads)
+    download: bool = False  # sent as an attachment (Content-Disposition) by collections
+
+    @property
+    def essence(self) -> str:
+        """The media type without parameters, as Accept names it."""
+        return self.media_type.split(";")[0]
+
+
+FORMATS: dict[str, Format] = {f.name: f for f in (
+    Format("json", "application/json", "JSON", extension="json"),
+    Format("csv", "text/csv; charset=utf-8", "CSV: every matching row, streamed",
+           rows=csv_lines, extension="csv", download=True),
+    Format("ndjson", "application/x-ndjson", "Newline-delimited JSON: every matching row, "
+           "streamed", rows=_ndjson, extension="ndjson"),
+    Format("html", "text/html; charset=utf-8", "An HTML page", extension="html"),
+    Format("svg", "image/svg+xml", "SVG drawing (for <img>)", extension="svg"),
+    Format("png", "image/png", "PNG image", compressible=False, binary=True,
+           extension="png"),
+    Format("vl", "application/vnd.vegalite+json", "The Vega-Lite specification, its data "
+           "inline"),
+    Format("jsonld", "application/ld+json", "JSON-LD", extension="jsonld"),
+    Format("markdown", "text/markdown; charset=utf-8", "Markdown text", extension="md"),
+    Format("css", "text/css; charset=utf-8", "CSS", extension="css"),
+    Format("js", "text/javascript; charset=utf-8", "JavaScript", extension="js"),
+    Format("text", "text/plain; charset=utf-8", "Plain text", extension="txt"),
+)}
+MEDIA = {name: f.media_type for name, f in FORMATS.items()}
+ROW_FORMATS = tuple(name for name, f in FORMATS.items() if f.rows is not None)
+COLLECTION_FORMATS = ("json", *ROW_FORMATS)
+BY_EXTENSION = {f.extension: f for f in FORMATS.values() if f.extension}
+
+
+def of_file(name: str) -> Format | None:
+    """The format of a file, by its name's extension."""
+    return BY_EXTENSION.get(name.rpartition(".")[2]) if "." in name else None

@@ -1,0 +1,249 @@
+"""The dataset's resources, each declared once: path, read model, parameters, query.
+
+REST serves every one (JSON pages, and every row as CSV, NDJSON...), the data release
+exports the whole of each one it lists, and the contract documents them, all from these
+declarations: adding a collection is adding one here. Parameters come from the filters'
+own parsers; a fetch only builds the filter from the parsed values and calls the service.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import Any
+
+from api.app_meta import ATTRIBUTION, LICENCE_CODE
+from api.services import catalog, exports, figures, rankings, scores
+from api.services.context import QueryContext
+from api.services.paging import MAX_LIMIT, Page, PageRequest
+from api.services.params import Param
+from api.services.scores import SORT, ScoreFilter, SeriesFilter
+from models import public as pub
+from models.text import localise
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A fetch's answer: the data, the collection's meta, and the next page's cursor."""
+
+    data: Any
+    meta: dict[str, Any] = field(default_factory=dict)
+    next_cursor: str | None = None
+
+
+Fetch = Callable[[QueryContext, dict[str, Any], dict[str, str], PageRequest], Listing]
+# An export yields every matching row as CSV lines from one query (no page cap).
+Export = Callable[[QueryContext, dict[str, Any], str], Iterator[str]]
+Queries = Callable[[], AbstractContextManager[QueryContext]]
+
+
+@dataclass(frozen=True)
+class Collection:
+    path: str
+    operation_id: str
+    summary: str
+    model: type  # the read model of one item
+    fetch: Fetch
+    params: dict[str, Param] = field(default_factory=dict)
+    many: bool = True  # a list of items (else one item)
+    paged: bool = True
+    path_params: dict[str, tuple[str, str]] = field(default_factory=dict)  # doc, example
+    not_found: bool = False  # may answer 404 (unknown code, no published data)
+    export: Export | None = None  # fast CSV of the whole collection (no cursor)
+    tag: str = "data"
+    meta: type = pub.CollectionMeta  # the read model of `meta`
+    table: str | None = None  # the Table Schema (api/services/tables.py) of its rows
+
+
+def item(path: str, operation_id: str, summary: str, model: type, fetch: Fetch,
+         params: dict[str, Param] | None = None, **more: Any) -> Collection:
+    """One item of a collection, found by the code in its path (404 when unknown)."""
+    return Collection(path, operation_id, summary, model, fetch, params or {}, many=False,
+                      paged=False, not_found=True, **more)
+
+
+def listed(page: Page[Any], **meta: Any) -> Listing:
+    return Listing(page.items, {"total": page.total, **meta}, page.next_cursor)
+
+
+def every_row(queries: Queries, collection: Collection, params: dict[str, Any],
+              path: dict[str, str], lang: str) -> Iterator[dict[str, Any]]:
+    """Every matching row, page after page, each page on a connection of its own."""
+    cursor = params.get("cursor")
+    while True:
+        with queries() as ctx:
+            result = collection.fetch(ctx, params, path, PageRequest(MAX_LIMIT, cursor))
+        data = result.data if isinstance(result.data, list) else [result.data]
+        yield from localise(data, lang)
+        cursor = result.next_cursor
+        if not cursor:
+            return
+
+
+def exported(queries: Queries, export: Export, params: dict[str, Any],
+             lang: str) -> Iterator[str]:
+    """A whole-collection export from one query; its connection is held while it runs."""
+    with queries() as ctx:
+        yield from export(ctx, params, lang)
+
+
+def _frameworks(ctx: QueryContext, _: dict[str, Any], __: dict[str, str],
+                page: PageRequest) -> Listing:
+    return listed(catalog.list_frameworks(ctx, page))
+
+
+def _framework(ctx: QueryContext, _: dict[str, Any], path: dict[str, str],
+               __: PageRequest) -> Listing:
+    return Listing(catalog.get_framework(ctx, path["id"]))
+
+
+def _indicators(ctx: QueryContext, p: dict[str, Any], _: dict[str, str],
+                page: PageRequest) -> Listing:
+    f = catalog.IndicatorFilter.build(p)
+    return listed(catalog.list_indicators(ctx, f, page), tree=f.tree)
+
+
+def _indicator(ctx: QueryContext, p: dict[str, Any], path: dict[str, str],
+               _: PageRequest) -> Listing:
+    return Listing(catalog.get_indicator(ctx, path["code"], p.get("framework")))
+
+
+def _entities(ctx: QueryContext, p: dict[str, Any], _: dict[str, str],
+              page: PageRequest) -> Listing:
+    return listed(catalog.list_entities(ctx, catalog.EntityFilter.build(p), page))
+
+
+def _entity(ctx: QueryContext, _: dict[str, Any], path: dict[str, str],
+            __: PageRequest) -> Listing:
+    return Listing(catalog.get_entity(ctx, path["code"]))
+
+
+def _series(ctx: QueryContext, p: dict[str, Any], path: dict[str, str],
+            page: PageRequest) -> Listing:
+    series = scores.entity_series(ctx, path["code"], SeriesFilter.build(p), page)
+    return listed(series, entity=path["code"])
+
+
+def _scores(ctx: QueryContext, p: dict[str, Any], _: dict[str, str],
+            page: PageRequest) -> Listing:
+    return listed(scores.list_scores(ctx, ScoreFilter.build(p), p.get("sort", ()), page))
+
+
+def _scores_export(ctx: QueryContext, p: dict[str, Any], lang: str) -> Iterator[str]:
+    return exports.score_lines(ctx.conn, ScoreFilter.build(p), p.get("sort", ()), lang)
+
+
+def _rankings(ctx: QueryContext, p: dict[str, Any], _: dict[str, str],
+              page: PageRequest) -> Listing:
+    result, meta = rankings.ranking(ctx, rankings.RankingRequest.build(p), page)
+    return Listing(result.items, dict(meta), result.next_cursor)
+
+
+def _ranking_history(ctx: QueryContext, p: dict[str, Any], _: dict[str, str],
+                     page: PageRequest) -> Listing:
+    result, meta = rankings.history(ctx, rankings.HistoryRequest.build(p), page)
+    return Listing(result.items, dict(meta), result.next_cursor)
+
+
+def _merger(ctx: QueryContext, _: dict[str, Any], __: dict[str, str],
+            page: PageRequest) -> Listing:
+    return listed(catalog.list_merger(ctx, page))
+
+
+def _aggregates(ctx: QueryContext, p: dict[str, Any], _: dict[str, str],
+                page: PageRequest) -> Listing:
+    return listed(figures.list_aggregates(ctx, figures.AggregateFilter.build(p), page))
+
+
+def _statistics(ctx: QueryContext, p: dict[str, Any], _: dict[str, str],
+                page: PageRequest) -> Listing:
+    return listed(figures.list_statistics(ctx, figures.StatisticFilter.build(p), page))
+
+
+def _metrics(ctx: QueryContext, _: dict[str, Any], __: dict[str, str],
+             page: PageRequest) -> Listing:
+    return listed(catalog.list_metrics(ctx, page))
+
+
+def _sources(ctx: QueryContext, p: dict[str, Any], _: dict[str, str],
+             page: PageRequest) -> Listing:
+    return listed(figures.list_sources(ctx, figures.SourceFilter.build(p), page))
+
+
+def _source(ctx: QueryContext, _: dict[str, Any], path: dict[str, str],
+            __: PageRequest) -> Listing:
+    return Listing(figures.get_source(ctx, path["id"]))
+
+
+def _coverage(ctx: QueryContext, p: dict[str, Any], _: dict[str, str],
+              page: PageRequest) -> Listing:
+    return listed(figures.coverage(ctx, figures.CoverageFilter.build(p), page))
+
+
+FRAMEWORK = {"framework": catalog.IndicatorFilter.PARAMS["framework"]}
+COLLECTIONS: tuple[Collection, ...] = (
+    Collection("/v1/frameworks", "list_frameworks", "DTI framework editions per level",
+               pub.Framework, _frameworks, tag="catalog", table="frameworks"),
+    item("/v1/frameworks/{id}", "get_framework", "One framework edition and level",
+         pub.Framework, _framework, tag="catalog",
+         path_params={"id": ("Framework id", "DTI_922_2022-province")}),
+    Collection("/v1/indicators", "list_indicators",
+               "The indicator catalog (tree=true nests it)", pub.Indicator, _indicators,
+               catalog.IndicatorFilter.PARAMS, tag="catalog", meta=pub.IndicatorMeta,
+               table="indicators"),
+    item("/v1/indicators/{code}", "get_indicator", "One indicator with parent and children",
+         pub.Indicator, _indicator, FRAMEWORK, tag="catalog",
+         path_params={"code": ("Indicator code", "DTI")}),
+    Collection("/v1/entities", "list_entities", "Provinces, ministries and the nation",
+               pub.Entity, _entities, catalog.EntityFilter.PARAMS, tag="catalog",
+               table="entities"),
+    item("/v1/entities/{code}", "get_entity", "One entity with merger links", pub.Entity,
+         _entity, tag="catalog",
+         path_params={"code": ("Entity code (48, M-da-nang...)", "48")}),
+    Collection("/v1/entities/{code}/series", "get_entity_series",
+               "One entity's figures over time", pub.SeriesPoint, _series,
+               SeriesFilter.PARAMS, path_params={"code": ("Entity code", "48")},
+               not_found=True, meta=pub.SeriesMeta, table="series"),
+    Collection("/v1/scores", "list_scores", "Every published figure, long format", pub.Score,
+               _scores, {**ScoreFilter.PARAMS, "sort": SORT}, export=_scores_export,
+               table="scores"),
+    Collection("/v1/rankings", "get_ranking", "A ranked list with year-on-year change",
+               pub.RankingEntry, _rankings, rankings.RankingRequest.PARAMS, not_found=True,
+               meta=pub.RankingMeta, table="rankings"),
+    Collection("/v1/rankings/history", "get_ranking_history",
+               "Every published rank of some entities across editions", pub.RankingEntry,
+               _ranking_history, rankings.HistoryRequest.PARAMS,
+               meta=pub.RankingHistoryMeta, table="rankings"),
+    Collection("/v1/merger", "list_merger", "The 2025 merger: old province -> new province",
+               pub.MergerLink, _merger, tag="catalog", table="merger"),
+    Collection("/v1/aggregates", "list_aggregates", "Published averages, growth and counts",
+               pub.Aggregate, _aggregates, figures.AggregateFilter.PARAMS,
+               table="aggregates"),
+    Collection("/v1/statistics", "list_statistics", "Public-service statistics",
+               pub.Statistic, _statistics, figures.StatisticFilter.PARAMS,
+               table="statistics"),
+    Collection("/v1/metrics", "list_metrics", "The metric catalog", pub.Metric, _metrics,
+               tag="catalog", table="metrics"),
+    Collection("/v1/sources", "list_sources", "Every source a figure was read from",
+               pub.Source, _sources, figures.SourceFilter.PARAMS, tag="provenance",
+               table="sources"),
+    item("/v1/sources/{id}", "get_source", "One source with the figures it gives",
+         pub.Source, _source, tag="provenance",
+         path_params={"id": ("Source id", "dti-gov-vn-xep-hang-2022")}),
+    Collection("/v1/coverage", "list_coverage",
+               "How complete each year, cohort and indicator is", pub.Coverage, _coverage,
+               figures.CoverageFilter.PARAMS, tag="provenance", table="coverage"),
+)
+BY_OPERATION = {c.operation_id: c for c in COLLECTIONS}
+LICENCE = {"code": LICENCE_CODE, "data": ATTRIBUTION}
+
+
+def index(version: str, built_at: str, synthetic: bool) -> dict[str, Any]:
+    """The service index (/v1, and / for clients that do not ask for HTML): links to
+    every collection, the dataset version and the licence."""
+    links = {c.operation_id: c.path for c in COLLECTIONS}
+    return {"data": {"dataset_version": version, "built_at": built_at, "synthetic": synthetic,
+                     "licence": LICENCE, "collections": links},
+            "links": {"self": "/v1", "openapi": "/openapi.json", "docs": "/docs",
+                      "graphql": "/graphql"}}

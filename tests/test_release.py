@@ -307,7 +307,7 @@ def test_landing_page_embeds_the_catalog(client: Any) -> None:
 def test_every_csv_the_api_serves_has_a_complete_table_schema(client: Any) -> None:
     """Each collection's CSV names a schema whose fields are its columns, each described
     in English and Vietnamese: no column goes undocumented."""
-    from api.services.collections import COLLECTIONS
+    from api.services.registry import COLLECTIONS
     from api.services.tables import BY_NAME
     from models.text import columns
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from api.rest.routes import ENDPOINTS
-from api.services.collections import COLLECTIONS
+from api.services.registry import COLLECTIONS
 
 
 def get(client: Any, url: str, **headers: str) -> Any:
@@ -310,19 +310,19 @@ def test_score_export_matches_the_paged_csv(app: Any, query: str) -> None:
 
     from api.http import render
     from api.http.query import parse_query
-    from api.services import collections
+    from api.services import registry
     from models.text import columns
 
     state = app.state.api
-    endpoint = next(e for e in collections.COLLECTIONS if e.path == "/v1/scores")
+    endpoint = next(e for e in registry.COLLECTIONS if e.path == "/v1/scores")
     assert endpoint.export is not None
     params = parse_query(QueryParams(query), next(
         e for e in ENDPOINTS if e.path == "/v1/scores").accepted)
     lang = params.get("lang", "vi")
     fields = columns(endpoint.model)
-    fast = b"".join(render.csv_text(collections.exported(state.query, endpoint.export, params,
+    fast = b"".join(render.csv_text(registry.exported(state.query, endpoint.export, params,
                                                          lang), fields, False))
-    slow = b"".join(render.csv_lines(collections.every_row(state.query, endpoint, params, {},
+    slow = b"".join(render.csv_lines(registry.every_row(state.query, endpoint, params, {},
                                                            lang), fields, False))
     assert fast == slow and fast.count(b"\n") > 10
 

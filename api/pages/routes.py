@@ -18,9 +18,9 @@ from api.pages import explore, home
 from api.pages.docs import INIT, swagger_ui_dir
 from api.pages.docs import PAGE as DOCS_PAGE
 from api.release.catalog import catalog_of
-from api.services.collections import index
 from api.services.context import QueryContext, one_year
 from api.services.params import Param, enum
+from api.services.registry import index
 from api.services.vocab import COHORTS
 from models import public as pub
 

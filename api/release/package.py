@@ -23,7 +23,7 @@ from api.http.state import AppState
 from api.release import documents
 from api.release.identity import Identity, identity
 from api.release.sqlite import copy_database
-from api.services.collections import every_row, exported
+from api.services.registry import every_row, exported
 from api.services.tables import RESOURCES, Resource
 
 MEDIA = {".csv": "text/csv", ".json": "application/json", ".md": "text/markdown",

@@ -13,9 +13,9 @@ from api.http.endpoint import Answer, Call, Doc, Document, Endpoint, Rows
 from api.http.formats import COLLECTION_FORMATS, ROW_FORMATS
 from api.http.keys import canonical_query
 from api.http.render import csv_text
-from api.services.collections import COLLECTIONS, Collection, every_row, exported
 from api.services.context import QueryContext
 from api.services.paging import DEFAULT_LIMIT, PageRequest
+from api.services.registry import COLLECTIONS, Collection, every_row, exported
 from models.text import columns, localise
 
 

@@ -8,13 +8,13 @@ from api.app_meta import API_VERSION
 from api.errors import ApiError
 from api.http.endpoint import Call, Doc, Document, Endpoint
 from api.http.state import AppState
-from api.services import collections
+from api.services import registry
 from models import public as pub
 
 
 def index_document(state: AppState) -> dict[str, Any]:
     db = state.db
-    return collections.index(db.version, db.built_at, db.synthetic)
+    return registry.index(db.version, db.built_at, db.synthetic)
 
 
 async def index(call: Call) -> Document:

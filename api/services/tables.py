@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy import Connection
 
 from api.services import bulk
-from api.services.collections import BY_OPERATION, Collection
 from api.services.fields import column
+from api.services.registry import BY_OPERATION, Collection
 from models import public as pub
 from models.text import NAME_PAIRS, columns
 

@@ -1,4 +1,4 @@
-"""The dataset's resources, each declared once: path, read model, parameters, query.
+"""The registry of the dataset's collections, each declared once: path, model, query.
 
 REST serves every one (JSON pages, and every row as CSV, NDJSON...), the data release
 exports the whole of each one it lists, and the contract documents them, all from these

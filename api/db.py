@@ -234,11 +234,19 @@ class Database:
         return False
 
 
+# Recognised by the drivers' error codes, not their messages (which are translated and
+# reworded between versions): SQLite's SQLITE_INTERRUPT (our progress deadline
+# interrupts a statement), PostgreSQL's query_canceled (statement_timeout) and
+# lock_not_available (lock_timeout).
+SQLITE_INTERRUPT = 9
+PG_QUERY_CANCELED, PG_LOCK_NOT_AVAILABLE = "57014", "55P03"
+
+
 def _timed_out(error: OperationalError) -> bool:
-    message = str(error.orig).lower()
-    return "interrupted" in message or "statement timeout" in message \
-        or "canceling statement" in message
+    orig = error.orig
+    return getattr(orig, "sqlite_errorcode", None) == SQLITE_INTERRUPT \
+        or getattr(orig, "sqlstate", None) == PG_QUERY_CANCELED
 
 
 def _lock_timed_out(error: OperationalError) -> bool:
-    return "lock timeout" in str(error.orig).lower()
+    return getattr(error.orig, "sqlstate", None) == PG_LOCK_NOT_AVAILABLE

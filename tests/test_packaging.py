@@ -17,7 +17,7 @@ import json, sys
 from starlette.testclient import TestClient
 import api
 from api.app import create_app
-from api.release.package import RELEASES
+from api.release.identity import RELEASES
 from api.settings import Settings
 from seed.build import DEFAULT_DATA, load
 load(DEFAULT_DATA, sys.argv[1])

@@ -18,5 +18,10 @@ print(b.dataset_version(b.DEFAULT_DATA)[0])')" \
     && chown -R root:root /srv/dti && chmod -R a+rX /srv/dti
 USER dti
 EXPOSE 8000
+# Built to run behind the proxy we ship (deploy/nginx: TLS, client timeouts, request-size
+# limits, the HTTP cache), as deploy/compose.yaml does. Alone on a port it still times out
+# connections that do not send a whole request within DTI_READ_TIMEOUT_SECONDS, caps open
+# connections per address (DTI_MAX_CLIENT_CONNECTIONS) and counts requests, not sockets,
+# against DTI_LIMIT_CONCURRENCY; set DTI_TRUSTED_PROXIES to the proxy's address behind one.
 HEALTHCHECK --interval=30s --timeout=3s CMD python -c "import urllib.request as u; u.urlopen('http://127.0.0.1:8000/health')"
 CMD ["dti-api", "serve", "--host", "0.0.0.0", "--port", "8000", "--workers", "2"]

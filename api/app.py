@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import secrets
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -13,7 +14,8 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.routing import BaseRoute, Route
+from starlette.responses import RedirectResponse
+from starlette.routing import BaseRoute, Match, Route
 from starlette.types import ASGIApp
 
 from api.app_meta import API_VERSION
@@ -23,6 +25,7 @@ from api.errors import ApiError
 from api.graphql import http as graphql_http
 from api.graphql.build import build_schema
 from api.http.access import AccessLog, LineWriter
+from api.http.admission import Admission
 from api.http.assets import rendered_bytes
 from api.http.cache import ResponseCache, ResponseCacheMiddleware
 from api.http.clients import parse_networks
@@ -50,8 +53,23 @@ async def on_api_error(request: Request, exc: Exception) -> ASGIApp:
     return ProblemResponse(exc, request.url.path[:200])
 
 
+def _slash_twin(request: Request) -> str | None:
+    """The path with its trailing slash toggled, when a route serves that one."""
+    path = request.url.path
+    twin = path.rstrip("/") if path.endswith("/") and path != "/" else None
+    if twin is None:
+        return None
+    scope = {**request.scope, "path": twin}
+    found = any(r.matches(scope)[0] != Match.NONE for r in request.app.router.routes)
+    return twin if found else None
+
+
 async def on_http_error(request: Request, exc: Exception) -> ASGIApp:
     assert isinstance(exc, HTTPException)
+    if exc.status_code == 404 and (twin := _slash_twin(request)) is not None:
+        # Relative, so the Host header a client sent is never written back to it
+        query = request.url.query
+        return RedirectResponse(twin + (f"?{query}" if query else ""), 308)
     allow = (exc.headers or {}).get("Allow", "GET, HEAD")
     detail = {404: f"no route {request.url.path[:200]}",
               405: f"{request.method} is not allowed here; this API is read-only "
@@ -78,18 +96,22 @@ def watch_process(metrics: Metrics, state: AppState) -> None:
 def front_door(settings: Settings, cache: ResponseCache,
                metrics: Metrics | None = None) -> list[Middleware]:
     """The one middleware stack every request passes, cache hits included, outermost
-    first: access log and request id, CORS and security headers, server errors as
-    problems, rate limit, then the response cache (which answers hits before routing)."""
+    first: access log and request id, CORS and security headers, admission (methods and
+    paths no route can mean, too many requests at once), rate limit (every answer is
+    charged, a 500 too), server errors as problems, then the response cache (which
+    answers hits before routing)."""
     proxies = parse_networks(settings.trusted_proxies)
     return [
         Middleware(AccessLog, proxies=proxies, text=settings.log_format == "text",
                    writer=LineWriter() if settings.access_log else None,
                    observe=metrics.observe if metrics else None),
         Middleware(StandardHeaders),
-        Middleware(ServerErrors),
+        Middleware(Admission, in_flight=settings.limit_concurrency,
+                   post_paths=frozenset({"/graphql"})),
         Middleware(RateLimit, policy=settings.rate_limit, storage=settings.rate_limit_storage,
-                   proxies=proxies, exempt=("/health", "/health/ready", "/metrics"),
+                   proxies=proxies, exempt=("/health", "/metrics"),
                    delay=settings.rate_limit_delay, concurrency=settings.rate_limit_concurrency),
+        Middleware(ServerErrors),
         Middleware(ResponseCacheMiddleware, cache=cache, post_paths={"/graphql"},
                    max_body=settings.graphql_max_body_bytes),
     ]
@@ -113,8 +135,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     settings = settings or Settings.from_env()
     db = database or Database(settings)
     # Cursors carry the dataset version they were made for (410 once it is gone), so
-    # the key need not change with it; set DTI_CURSOR_SECRET in deployments.
-    secret = settings.cursor_secret or "dti-open-data-cursor"
+    # the key need not change with it. Without DTI_CURSOR_SECRET the key is random (dti-api
+    # serve makes one for all its workers): a public default would let anyone sign one.
+    secret = settings.cursor_secret or secrets.token_urlsafe(32)
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -133,7 +156,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             part.stop()  # before the pool closes
         db.engine.dispose()  # close pooled connections on shutdown
 
-    cache = ResponseCache(settings.cache_max_entries, settings.cache_max_bytes)
+    cache = ResponseCache(settings.cache_max_entries, settings.cache_max_bytes,
+                          settings.cache_max_entry_bytes, settings.cache_max_age)
     metrics = Metrics(API_VERSION, db.version) if settings.metrics else None
     app = Starlette(
         lifespan=lifespan,
@@ -142,7 +166,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         exception_handlers=HANDLERS,
     )
     state = AppState(settings, db, cache, CursorCodec(secret),
-                     Streams(settings.stream_limit, settings.stream_send_timeout))
+                     Streams(settings.stream_limit, settings.stream_send_timeout,
+                             settings.stream_client_limit))
     with state.query() as query:
         bounds = catalog.list_bounds(query.conn)
     state.extras["graphql"] = build_schema(settings, bounds)
@@ -166,5 +191,6 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         watch_process(metrics, state)
         if not settings.metrics_port:
             app.router.routes.append(Route("/metrics", metrics.endpoint, methods=["GET"]))
+    app.router.redirect_slashes = False  # its redirects name the Host the client sent
     app.state.api = state
     return app

@@ -28,6 +28,7 @@ from api.services.driver import EXTEND
 from api.settings import Settings
 
 SQLITE_STEPS = 20_000  # virtual-machine steps between deadline checks (well under 1 ms)
+READY_SECONDS = 1.0  # how long a readiness answer holds
 # EXTEND, in a connection's `info`: a callable restarting its statement deadline.
 # Statements run through SQLAlchemy restart it themselves; reads through the driver's
 # cursor (api.services.driver) call it before each batch.
@@ -102,6 +103,7 @@ class Database:
         self.engine = read_only_engine(settings)
         self.postgres = self.engine.dialect.name == "postgresql"
         self.pool_timeouts = 0  # checkouts refused for want of a free connection
+        self._ready = (0.0, False)  # until when the last readiness answer holds, and it
         self.on_switch: list[Callable[[Snapshot], None]] = []
         self.previous: Snapshot | None = None
         self._next_check = 0.0
@@ -228,10 +230,16 @@ class Database:
             return False
 
     async def ready(self) -> bool:
-        """Whether the database answers, within the pool timeout plus a second."""
+        """Whether the database answers, within the pool timeout plus a second. The
+        answer is kept for a second: probes in a flood share one database round trip."""
+        now = time.monotonic()
+        if now < self._ready[0]:
+            return self._ready[1]
+        answer = False
         with anyio.move_on_after(self.settings.pool_timeout + 1):
-            return await anyio.to_thread.run_sync(self.check, abandon_on_cancel=True)
-        return False
+            answer = await anyio.to_thread.run_sync(self.check, abandon_on_cancel=True)
+        self._ready = (time.monotonic() + READY_SECONDS, answer)
+        return answer
 
 
 # Recognised by the drivers' error codes, not their messages (which are translated and

@@ -12,6 +12,8 @@ PROBLEM_TYPES = {
     406: ("not-acceptable", "Not acceptable"),
     410: ("gone", "Gone"),
     413: ("payload-too-large", "Payload too large"),
+    414: ("uri-too-long", "URI too long"),
+    416: ("range-not-satisfiable", "Range not satisfiable"),
     429: ("rate-limited", "Too many requests"),
     500: ("internal-error", "Internal server error"),
     503: ("unavailable", "Service unavailable"),

@@ -123,7 +123,7 @@ TAGS = [
 STATUS = {304: "NotModified", 400: "BadRequest", 404: "NotFound", 406: "NotAcceptable",
           410: "DatasetChanged", 413: "PayloadTooLarge", 416: "RangeNotSatisfiable",
           429: "TooManyRequests", 503: "Unavailable", 504: "TimedOut"}
-EXEMPT = ("/health", "/health/ready", "/metrics")  # off the rate limit
+EXEMPT = ("/health", "/metrics")  # off the rate limit
 FILE_HEADERS = {"ETag": {"description": "The file's sha256", "schema": {"type": "string"}},
                 "Repr-Digest": {"description": "sha-256 of the whole file (RFC 9530)",
                                 "schema": {"type": "string"}},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ import orjson
 import uvicorn
 from sqlalchemy.engine import make_url
 
+from api.http.connections import GuardedH11Protocol, protocol_options
 from api.settings import DEFAULT_DATABASE_URL, Settings
 
 
@@ -28,10 +30,13 @@ def ensure_database(settings: Settings) -> None:
 def app_factory():  # type: ignore[no-untyped-def]
     """Uvicorn factory: each worker builds its own app from the environment."""
     from api.app import create_app
+    from api.charts.render import Renderer
 
     lean_log_records()
-    app = create_app(Settings.from_env())
-    app.state.api.extras["charts"].warm_at_start = True
+    settings = Settings.from_env()
+    GuardedH11Protocol.configure(settings)  # before this worker accepts a connection
+    app = create_app(settings)
+    app.state.api.part(Renderer).warm_at_start = True
     return app
 
 
@@ -82,6 +87,8 @@ def metrics_directory() -> None:
 def serve(settings: Settings, host: str, port: int, workers: int) -> int:
     ensure_database(settings)
     os.environ["DTI_DATABASE_URL"] = settings.database_url  # workers read the same settings
+    if not settings.cursor_secret:  # one random key for this server's workers
+        os.environ["DTI_CURSOR_SECRET"] = secrets.token_urlsafe(32)
     if settings.metrics:
         if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
             metrics_directory()
@@ -95,7 +102,6 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> int:
     uvicorn.run("api.serve:app_factory", factory=True, host=host, port=port, workers=workers,
                 proxy_headers=False, server_header=False, access_log=False,
                 log_config=logging_config(settings.log_format == "text"),
-                limit_concurrency=settings.limit_concurrency,
-                timeout_keep_alive=settings.keep_alive_seconds,
+                timeout_keep_alive=settings.keep_alive_seconds, **protocol_options(),
                 timeout_graceful_shutdown=10)
     return 0

@@ -37,11 +37,19 @@ class Settings:
     cache_max_bytes: int = field(default=32 * 1024 * 1024, metadata={
         "doc": "Total body bytes the server cache may hold (bounds its memory)."})
     cache_max_age: int = field(default=3600, metadata={
-        "doc": "Seconds sent in Cache-Control: public, max-age=..."})
+        "doc": "Seconds sent in Cache-Control: public, max-age=...; also the longest an "
+               "answer stays in the server cache."})
+    cache_max_entry_bytes: int = field(default=1024 * 1024, metadata={
+        "doc": "Largest answer the server cache keeps (a big PNG or page is answered, not "
+               "kept, so a few cannot evict everything else)."})
+    max_response_bytes: int = field(default=16 * 1024 * 1024, metadata={
+        "doc": "Largest JSON or page answer; a larger one is a 413 problem asking for a "
+               "smaller page or the bulk download (CSV, Parquet, the release)."})
     cursor_secret: str = field(default="", metadata={
-        "doc": "Key that signs pagination cursors; replicas must share it (empty: a fixed "
-               "default; set your own in deployments). Cursors name their dataset version: "
-               "one from a version no longer served is a 410."})
+        "doc": "Key that signs pagination cursors; replicas must share it (empty: a random "
+               "key per `dti-api serve`, shared by its workers; set your own when replicas "
+               "run on several machines). Cursors name their dataset version: one from a "
+               "version no longer served is a 410."})
     version_check_seconds: float = field(default=1.0, metadata={
         "doc": "How often a process looks for a newly published dataset (PostgreSQL: "
                "public.dti_current); it serves the new one from then on."})
@@ -93,11 +101,24 @@ class Settings:
     log_format: str = field(default="json", metadata={
         "doc": "Access and error log lines: json (one object per line) or text."})
     limit_concurrency: int = field(default=512, metadata={
-        "doc": "Connections and requests a worker serves at once; beyond it, 503."})
+        "doc": "Requests a worker serves at once; beyond it, 503 (idle connections do not "
+               "count: they are timed out instead)."})
+    max_connections: int = field(default=4096, metadata={
+        "doc": "Open connections a worker keeps; a new one beyond it is closed at once."})
+    max_client_connections: int = field(default=64, metadata={
+        "doc": "Open connections one client address may hold on a worker (trusted proxies "
+               "exempt); more are closed at once."})
+    read_timeout_seconds: float = field(default=10.0, metadata={
+        "doc": "Seconds a connection may take to send a whole request (line, headers and "
+               "body), from connecting or from its previous answer; then it is closed. A "
+               "connection that never sends a byte is closed too."})
     keep_alive_seconds: int = field(default=5, metadata={
         "doc": "Seconds an idle keep-alive connection stays open."})
     stream_limit: int = field(default=4, metadata={
-        "doc": "CSV/NDJSON downloads streaming at once per process (more: 503, retry)."})
+        "doc": "CSV/NDJSON/Parquet downloads streaming at once per process (more: 503, "
+               "retry)."})
+    stream_client_limit: int = field(default=2, metadata={
+        "doc": "Downloads one client may stream at once per process (more: 503, retry)."})
     stream_send_timeout: float = field(default=30.0, metadata={
         "doc": "Seconds a download waits for a client that stopped reading before "
                "dropping it."})

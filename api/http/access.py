@@ -29,6 +29,7 @@ from urllib.parse import parse_qsl, urlencode
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.http.admission import method_label
 from api.http.clients import Network, client_address
 from api.http.keys import SCOPE_KEY, RequestInfo
 from api.http.ratelimit import CLIENT, RATE_STATE
@@ -38,6 +39,7 @@ REQUEST_ID = "dti.request_id"
 PROCESS = secrets.token_hex(4) + "-"
 COUNTER = itertools.count(1)
 VALID_ID = re.compile(rb"[A-Za-z0-9._-]{1,64}")
+UNPRINTABLE = re.compile(r"[\x00-\x20\x7f-\x9f\u2028\u2029]")
 MAX_PATH, MAX_QUERY, DOCUMENT_PREFIX = 256, 512, 64
 
 
@@ -166,7 +168,7 @@ class AccessLog:
         assert self.writer is not None
         entry = {
             "time": self.writer.now(),
-            "request_id": rid, "method": scope["method"],
+            "request_id": rid, "method": method_label(scope["method"]),
             "route": getattr(route, "path", None) or (info.route if info else None),
             "path": path[:MAX_PATH], "query": loggable_query(path, scope["query_string"]),
             "status": answer[0], "ms": round(seconds * 1000, 2), "bytes": answer[1],
@@ -174,7 +176,8 @@ class AccessLog:
             "ratelimit": scope.get(RATE_STATE)}
         if info is not None and "graphql_cost" in info.extra:
             entry["graphql_cost"] = info.extra["graphql_cost"]
-        if self.text:
-            return (f'{entry["client"]} {entry["method"]} {entry["path"]} {entry["status"]} '
+        if self.text:  # one line whatever the path holds: no newline, no space unescaped
+            path = UNPRINTABLE.sub(lambda m: f"%{ord(m.group()):02X}", entry["path"])
+            return (f'{entry["client"]} {entry["method"]} {path} {entry["status"]} '
                     f'{entry["ms"]}ms {entry["bytes"]}B {entry["cache"]} {rid}').encode()
         return orjson.dumps(entry)

@@ -1,9 +1,11 @@
 """The response cache and the front-door component that answers from it.
 
-`ResponseCache` holds finished representations (bytes only), bounded by entry count and
-by total bytes, keys included. `ResponseCacheMiddleware` is the innermost layer of the
-one middleware stack: it computes the request key once, answers a hit with the same
-`send_rendered` the handlers use, and hands a miss to the router with the key attached.
+`ResponseCache` holds finished representations (bytes only), bounded by entry count, by
+total bytes (keys included), by the size of any one entry (a few big PNGs cannot evict
+everything else) and by time (an answer is kept no longer than clients may keep it).
+`ResponseCacheMiddleware` is the innermost layer of the one middleware stack: it computes
+the request key once, answers a hit with the same `send_rendered` the handlers use, and
+hands a miss to the router with the key attached.
 Only handlers store entries, and only 200s, so a hit is what the handler would answer.
 """
 
@@ -12,7 +14,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Collection
 
-from cachetools import LRUCache
+from cachetools import TTLCache
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.http.keys import SCOPE_KEY, RequestInfo, request_key
@@ -22,12 +24,15 @@ KEY_BYTES = 64 + 49  # a hex sha256 key and the str object around it
 
 
 class ResponseCache:
-    """LRU bounded both by entry count and by total bytes; thread-safe."""
+    """LRU with a time to live, bounded by entry count, total and entry bytes; thread-safe."""
 
-    def __init__(self, max_entries: int, max_bytes: int) -> None:
+    def __init__(self, max_entries: int, max_bytes: int, max_entry_bytes: int | None = None,
+                 ttl: float = 3600.0) -> None:
         self.max_entries = max_entries
-        self._cache: LRUCache[str, Rendered] = LRUCache(
-            maxsize=max(max_bytes, 1), getsizeof=lambda r: r.size + KEY_BYTES)
+        self.max_entry_bytes = max_bytes if max_entry_bytes is None else max_entry_bytes
+        self._cache: TTLCache[str, Rendered] = TTLCache(
+            maxsize=max(max_bytes, 1), ttl=max(ttl, 1.0),
+            getsizeof=lambda r: r.size + KEY_BYTES)
         self._lock = threading.Lock()
         self.hits = self.misses = 0
 
@@ -47,7 +52,8 @@ class ResponseCache:
             return found
 
     def put(self, key: str, value: Rendered) -> None:
-        if self.max_entries <= 0 or value.size + KEY_BYTES > self._cache.maxsize:
+        size = value.size + KEY_BYTES
+        if self.max_entries <= 0 or size > self._cache.maxsize or size > self.max_entry_bytes:
             return
         with self._lock:
             while len(self._cache) >= self.max_entries:

@@ -34,6 +34,11 @@ def _trusted(address: ipaddress.IPv4Address | ipaddress.IPv6Address | None,
     return address is not None and any(address in network for network in proxies)
 
 
+def trusted(address: str, proxies: tuple[Network, ...]) -> bool:
+    """Whether an address (as text) is one of the trusted proxies."""
+    return _trusted(_address(address), proxies)
+
+
 def client_address(scope: Scope, proxies: tuple[Network, ...]) -> str:
     """The client's address as this service sees it after its trusted proxies."""
     peer_text = (scope.get("client") or ("unknown", 0))[0]

@@ -29,10 +29,12 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.errors import ApiError
+from api.http.clients import budget_key
 from api.http.formats import FORMATS
 from api.http.keys import header
 from api.http.negotiate import choose, language_of
 from api.http.query import parse_query, shared_params
+from api.http.ratelimit import CLIENT
 from api.http.render import dumps
 from api.http.representation import (
     Headers,
@@ -142,15 +144,20 @@ def negotiate(request: Request, params: Mapping[str, Any],
     return fmt, lang
 
 
-def render(call: Call, answer: Answer) -> Rendered:
+def render(call: Call, answer: Document | Body) -> Rendered:
     """A Document or Body as the 200 of this request (CPU work: run it in a thread for
-    large bodies)."""
+    large bodies). No answer is larger than `max_response_bytes`: the bulk formats
+    stream, and a page that big is a 413 asking for a smaller one."""
     media = FORMATS[call.fmt].media_type
+    body = dumps(answer.content) if isinstance(answer, Document) else answer.content
+    limit = call.state.settings.max_response_bytes
+    if len(body) > limit:
+        raise ApiError(413, f"this answer would be {len(body)} bytes, more than {limit}: ask "
+                            "for a smaller page (limit=) or download every row as CSV, "
+                            "NDJSON or the data release (/v1/releases)")
     if isinstance(answer, Document):
-        return call.state.render(call.request.scope, dumps(answer.content), media, answer.link)
-    assert isinstance(answer, Body)
-    return call.state.render(call.request.scope, answer.content, media,
-                             headers=answer.headers,
+        return call.state.render(call.request.scope, body, media, answer.link)
+    return call.state.render(call.request.scope, body, media, headers=answer.headers,
                              compress=FORMATS[call.fmt].compressible)
 
 
@@ -175,7 +182,8 @@ def stream(call: Call, answer: Rows) -> ASGIApp:
         chunks = fmt.rows(answer.rows, answer.columns, call.params.get("bom", False))
     else:
         answer.rows.close()  # type: ignore[attr-defined]
-    return StreamResponse(chunks, state.streams, fmt.media_type, etag, max_age, extra)
+    client = budget_key(str(call.request.scope.get(CLIENT) or ""))
+    return StreamResponse(chunks, state.streams, fmt.media_type, etag, max_age, extra, client)
 
 
 async def respond(request: Request, endpoint: Endpoint) -> ASGIApp:

@@ -10,6 +10,7 @@ the exception is logged once, with the request id, and never shown to the client
 from __future__ import annotations
 
 import logging
+import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -21,8 +22,23 @@ log = logging.getLogger("dti.api")
 
 
 class ServerErrors:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+    def __init__(self, app: ASGIApp, every: float = 10.0) -> None:
+        self.app, self.every = app, every
+        self.last: dict[tuple[str, str], tuple[float, int]] = {}  # when logged, since
+
+    def _log(self, scope: Scope, rid: str, error: Exception) -> None:
+        route = getattr(scope.get("route"), "path", None) or "unmatched"
+        key = (type(error).__name__, route)
+        now = time.monotonic()
+        logged, skipped = self.last.get(key, (-self.every, 0))
+        if now - logged < self.every:
+            self.last[key] = (logged, skipped + 1)
+            return
+        if len(self.last) > 1000:  # routes and exception types are few; stay bounded
+            self.last.clear()
+        self.last[key] = (now, 0)
+        more = f" ({skipped} more like it not logged)" if skipped else ""
+        log.error("unexpected error on %s (request %s)%s", route, rid, more, exc_info=error)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -39,8 +55,7 @@ class ServerErrors:
             await self.app(scope, receive, watch)
         except Exception as error:
             rid = request_id(scope)
-            log.error("unexpected error on %s (request %s)", scope["path"][:200], rid,
-                      exc_info=error)
+            self._log(scope, rid, error)
             if started:  # too late for another answer: the server closes the connection
                 return
             await ProblemResponse(ApiError(

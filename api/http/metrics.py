@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import anyio.to_thread
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -28,6 +29,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Scope
 
+from api.http.admission import method_label
 from api.http.keys import SCOPE_KEY, RequestInfo
 
 disable_created_metrics()  # type: ignore[no-untyped-call]  # the *_created series double the output for no reader we have
@@ -82,7 +84,7 @@ class Metrics:
         info: RequestInfo | None = scope.get(SCOPE_KEY)
         route = getattr(scope.get("route"), "path", None) or (info.route if info else None)
         route = route or "unmatched"  # never the raw path: one series per template
-        method = scope["method"]
+        method = method_label(scope["method"])  # never a made-up method: a closed set
         series = self._series.get((route, method, status))
         if series is None:
             series = self._series[(route, method, status)] = (
@@ -133,5 +135,7 @@ class Metrics:
         return bytes(generate_latest(self.registry))
 
     async def endpoint(self, request: Request) -> Response:
-        return Response(self.exposition(), media_type=CONTENT_TYPE_LATEST,
+        """The exposition, built in a worker thread (off the event loop)."""
+        body = await anyio.to_thread.run_sync(self.exposition)
+        return Response(body, media_type=CONTENT_TYPE_LATEST,
                         headers={"Cache-Control": "no-store"})

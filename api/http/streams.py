@@ -28,33 +28,42 @@ _END = object()
 
 
 class Streams:
-    """The process-wide bound on concurrent streams."""
+    """The bound on concurrent streams: per process, and per client within it (so two
+    addresses cannot hold every slot)."""
 
-    def __init__(self, limit: int, send_timeout: float) -> None:
-        self.limiter = anyio.CapacityLimiter(max(limit, 1))
+    def __init__(self, limit: int, send_timeout: float, per_client: int | None = None) -> None:
+        self.limit = max(limit, 1)
+        self.per_client = max(per_client or self.limit, 1)
         self.send_timeout = send_timeout
         self.active = 0
+        self.clients: dict[str, int] = {}  # streams running per client
         self.rows = 0  # lines streamed (CSV header lines included), for the metrics
 
-    def acquire(self) -> None:
+    def acquire(self, client: str = "") -> None:
         """Take a slot now or refuse with a 503 (a stream never waits for one)."""
-        try:
-            self.limiter.acquire_nowait()
-        except anyio.WouldBlock:
+        if self.active >= self.limit:
             raise ApiError(503, "too many downloads are running; retry shortly",
-                           headers={"Retry-After": "5"}) from None
+                           headers={"Retry-After": "5"})
+        if self.clients.get(client, 0) >= self.per_client:
+            raise ApiError(503, f"this client already has {self.per_client} downloads "
+                                "running; retry when one ends", headers={"Retry-After": "5"})
         self.active += 1
+        self.clients[client] = self.clients.get(client, 0) + 1
 
-    def release(self) -> None:
+    def release(self, client: str = "") -> None:
         self.active -= 1
-        self.limiter.release()
+        left = self.clients.get(client, 1) - 1
+        if left:
+            self.clients[client] = left
+        else:
+            self.clients.pop(client, None)
 
 
 class StreamResponse:
     def __init__(self, chunks: Iterator[bytes], streams: Streams, media_type: str, etag: str,
-                 max_age: int, extra: Headers | None = None) -> None:
-        streams.acquire()  # before any header is sent, so a refusal is a clean 503
-        self.chunks, self.streams = chunks, streams
+                 max_age: int, extra: Headers | None = None, client: str = "") -> None:
+        streams.acquire(client)  # before any header is sent, so a refusal is a clean 503
+        self.chunks, self.streams, self.client = chunks, streams, client
         self.media_type, self.etag, self.max_age = media_type, etag, max_age
         self.extra = extra or []
 
@@ -64,7 +73,7 @@ class StreamResponse:
         finally:
             with anyio.CancelScope(shield=True):
                 await anyio.to_thread.run_sync(self._close)
-                self.streams.release()
+                self.streams.release(self.client)
 
     def _close(self) -> None:
         close = getattr(self.chunks, "close", None)

@@ -19,6 +19,7 @@ from api.http.keys import header
 from api.http.representation import NotModified, etag_matches
 from api.release.catalog import catalog_of
 from api.release.store import Releases
+from api.services.params import integer
 from api.services.tables import BY_NAME
 from models import public as pub
 
@@ -85,6 +86,9 @@ class BoundedSend:
             await self.app(scope, receive, timed)
 
 
+OFFSET = integer(0, 2**53)  # a byte position: the one bounded parser, not int()
+
+
 def _check_range(value: str, size: int) -> None:
     """Refuse a Range header we would not honour with a problem+json, not plain text."""
     if not value:
@@ -95,12 +99,17 @@ def _check_range(value: str, size: int) -> None:
         raise ApiError(400, f"Range must be bytes=start-end (at most {MAX_RANGES} ranges)")
     for part in parts:
         start, dash, end = part.partition("-")
-        if not dash or not (start.isdigit() or end.isdigit()) or \
-                (start and not start.isdigit()) or (end and not end.isdigit()) or \
-                (start and end and int(start) > int(end)):
+        try:
+            first = OFFSET(start) if start else None
+            last = OFFSET(end) if end else None
+        except ValueError:
+            first = last = None
+        if not dash or (first is None and last is None) or (start and first is None) or \
+                (end and last is None) or (first is not None and last is not None
+                                           and first > last):
             raise ApiError(400, f"bad byte range {part[:40]!r}")
-        if start and int(start) >= size:
-            raise ApiError(416, f"the file has {size} bytes",
+        if (first is not None and first >= size) or (first is None and last == 0):
+            raise ApiError(416, f"the file has {size} bytes; the range asks for none of them",
                            headers={"Content-Range": f"bytes */{size}"})
 
 

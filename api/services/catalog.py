@@ -151,6 +151,15 @@ def indicator_family(conn: Connection, keys: list[IndicatorKey]
     return out
 
 
+def search_text(value: str) -> str:
+    """Search text that still says something once folded: marks alone (which folding
+    removes) would match every name."""
+    found = text(value)
+    if not fold(found).strip():
+        raise ValueError("expected letters or digits to search for, not only marks or spaces")
+    return found
+
+
 @dataclass(frozen=True)
 class EntityFilter(Filter):
     kinds: tuple[str, ...] = ()
@@ -162,7 +171,7 @@ class EntityFilter(Filter):
         "kind": enums(KINDS, "Entity kinds"),
         "region": Param(text, "GSO region, exact", TEXT_SCHEMA),
         "cohort": enum(COHORTS, "Members of a cohort"),
-        "q": Param(text, "Name search ignoring case and diacritics", TEXT_SCHEMA)}
+        "q": Param(search_text, "Name search ignoring case and diacritics", TEXT_SCHEMA)}
     FIELDS: ClassVar[dict[str, str]] = {"kind": "kinds"}
 
 

@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import json
+import math
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -112,7 +113,7 @@ class CursorCodec:
             digest, key, version = json.loads(payload) if valid else (None, None, None)
         except (ValueError, TypeError, UnicodeDecodeError):
             valid, digest, key, version = False, None, None, None
-        if not valid or not isinstance(key, list):
+        if not valid or not isinstance(key, list) or not all(map(_scalar, key)):
             raise invalid("cursor", "the cursor is malformed or has been modified")
         if version != self.version:
             raise ApiError(410, f"the dataset changed since this cursor was made (version "
@@ -123,6 +124,37 @@ class CursorCodec:
             raise invalid("cursor", "the cursor belongs to a different query; "
                                     "keep the other parameters unchanged while paging")
         return key
+
+
+INT64 = 2**63 - 1
+MAX_KEY_TEXT = 512
+
+
+def _scalar(value: Any) -> bool:
+    """A key value a query may bind: null, a 64-bit integer, a finite number, a short text
+    (a cursor signed with a leaked key still cannot bind a list, 2**70 or a novel)."""
+    if value is None or isinstance(value, bool):
+        return True
+    if isinstance(value, int):
+        return -INT64 <= value <= INT64
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return isinstance(value, str) and len(value) <= MAX_KEY_TEXT
+
+
+def _fits(key: SortKey, value: Any) -> bool:
+    """Whether a decoded value has the type of the column it is compared with."""
+    if value is None:
+        return key.nullable
+    try:
+        kind = key.column.type.python_type
+    except NotImplementedError:
+        return True
+    if kind is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    return isinstance(value, kind)
 
 
 def scope_digest(scope: str) -> str:
@@ -200,7 +232,7 @@ def paginate(ctx: PagingContext, scope: str, stmt: Select[Any], keys: Sequence[S
     query = stmt.add_columns(*(k.column.label(f"_k{i}") for i, k in enumerate(keys)))
     if page.cursor:
         values = codec.decode(scope, page.cursor)
-        if len(values) != len(keys):
+        if len(values) != len(keys) or not all(map(_fits, keys, values)):
             raise invalid("cursor", "the cursor does not fit this collection")
         query = query.where(after(keys, values))
     rows = conn.execute(query.order_by(*order_by(keys)).limit(page.limit + 1)).all()

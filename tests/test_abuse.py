@@ -67,7 +67,7 @@ def get(address: tuple[str, int], path: str, timeout: float = 5.0) -> tuple[int,
 def test_slow_downloaders_let_go_of_their_connections(big_export_url: str) -> None:
     # one client opens every download here: the per-client bound must not be what limits
     app = make_app(big_export_url, pool_size=4, stream_limit=3, stream_send_timeout=2.0,
-                   rate_limit_concurrency=8)
+                   rate_limit_concurrency=8, stream_client_limit=3)
     db = app.state.api.db
     for address in serve(app):
         readers = [slow_reader(address, "/v1/scores?format=csv") for _ in range(3)]
@@ -270,3 +270,350 @@ def test_security_headers_and_only_the_docs_assets_needed(client: Any) -> None:
     for hidden in ("index.html", "oauth2-redirect.html", "swagger-ui-bundle.js.map",
                    "swagger-initializer.js"):
         assert client.get(f"/docs/assets/{hidden}").status_code == 404
+
+
+# --- Second round (issue 18): small requests that could stall, poison or flood ---------
+
+
+def test_made_up_methods_are_refused_and_never_become_labels(sqlite_url: str) -> None:
+    """2. 300 invented methods (64 characters each) on /health: each a 405 before any
+    route runs, none a metric label or a long log field, /metrics the same size after."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    app = make_app(sqlite_url)
+    with TestClient(app) as client:
+        client.get("/health")
+        client.get("/metrics")
+        before = len(client.get("/metrics").text)
+        for i in range(300):
+            response = client.request(f"X{i:03d}" + "M" * 60, "/health")
+            assert response.status_code == 405
+            assert set(response.headers["allow"].split(", ")) == {"GET", "HEAD"}
+            assert response.headers["content-type"] == "application/problem+json"
+        exposition = client.get("/metrics").text
+    methods = {s.labels["method"] for f in text_string_to_metric_families(exposition)
+               for s in f.samples if "method" in s.labels}
+    assert methods <= {"GET", "HEAD", "POST", "other"}, sorted(methods)[:5]
+    assert len(exposition) < before + 2_000  # one `other` series, not 300
+
+
+def test_a_path_longer_than_any_route_is_refused(client: Any) -> None:
+    response = client.get("/v1/" + "a" * 3000)
+    assert response.status_code == 414
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+POISONINGS = [  # (url, the attacker's headers, a victim's headers)
+    ("/v1/rankings?year=2021&limit=1", [("Accept-Language", "en"), ("Accept-Language", "vi")],
+     [("Accept-Language", "vi")]),
+    ("/v1/rankings?year=2021&limit=1", [("Accept-Language", "vi"), ("Accept-Language", "en")],
+     []),
+    ("/", [("Accept", "text/html"), ("Accept", "application/json")],
+     [("Accept", "application/json")]),
+    ("/v1/charts/coverage", [("Accept", "image/png"), ("Accept", "image/svg+xml")],
+     [("Accept", "image/svg+xml")]),
+    ("/v1/charts/coverage", [("Accept", "application/vnd.vegalite+json"),
+                             ("Accept", "image/*")], [("Accept", "image/*")]),
+    ("/v1/metrics", [("Accept", "application/json"), ("Accept", "application/x-ndjson")],
+     [("Accept", "application/x-ndjson")]),
+]
+
+
+@pytest.mark.parametrize(("url", "attack", "victim"), POISONINGS,
+                         ids=["lang-en-vi", "lang-vi-en", "html-json", "png-svg", "vl-img",
+                              "json-ndjson"])
+def test_duplicate_negotiating_headers_cannot_poison_the_cache(
+        sqlite_url: str, url: str, attack: list[tuple[str, str]],
+        victim: list[tuple[str, str]]) -> None:
+    """3. Whatever an attacker sends first, the victim gets the answer it would get alone
+    (a fresh app, no cache, is the reference)."""
+    reference_app = make_app(sqlite_url, cache_max_entries=0, cursor_secret="same")
+    with TestClient(reference_app) as reference:
+        expected = reference.get(url, headers=victim)
+    with TestClient(make_app(sqlite_url, cursor_secret="same")) as client:
+        client.get(url, headers=attack)
+        got = client.get(url, headers=victim)
+    assert got.status_code == expected.status_code == 200
+    assert got.headers["content-type"] == expected.headers["content-type"]
+    assert got.content == expected.content
+
+
+def test_cached_answers_expire(sqlite_url: str) -> None:
+    """3. The in-process cache keeps an answer no longer than max-age."""
+    app = make_app(sqlite_url, cache_max_age=1)
+    with TestClient(app) as client:
+        assert client.get("/v1/metrics").status_code == 200
+        assert app.state.api.cache.stats[0] == 1
+        time.sleep(1.2)
+        assert client.get("/v1/metrics?limit=2").status_code == 200
+        assert app.state.api.cache.stats[0] == 1  # the first answer is gone
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`dti-api serve` itself (the production server and its connection guards)."""
+    import os
+    import subprocess
+    import sys
+    import urllib.request
+
+    folder = tmp_path_factory.mktemp("served")
+    url = f"sqlite:///{folder / 'dti.sqlite'}"
+    load(DEFAULT_DATA, url)
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("DTI_")},
+           "DTI_DATABASE_URL": url, "DTI_ACCESS_LOG": "false", "DTI_READ_TIMEOUT_SECONDS": "2",
+           "DTI_RELEASE_DIR": str(folder / "releases")}
+    log = (folder / "serve.log").open("wb")
+    process = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
+                               env=env, stdout=log, stderr=log)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(base + "/health", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.2)
+    yield base
+    process.terminate()
+    process.wait(20)
+    log.close()
+
+
+def _closed(sockets: list[socket.socket]) -> int:
+    count = 0
+    for sock in sockets:
+        sock.settimeout(0.01)
+        try:
+            count += sock.recv(1) == b""
+        except TimeoutError:
+            pass
+        except OSError:
+            count += 1
+    return count
+
+
+@pytest.mark.slow
+def test_silent_sockets_take_no_slot_and_are_closed(served: str) -> None:
+    """5. 600 connections that never send a byte (from ten addresses) and a client
+    trickling its headers: a normal client is still answered within a second, and every
+    one of them is closed once DTI_READ_TIMEOUT_SECONDS (2 here) has passed."""
+    import urllib.request
+
+    port = int(served.rsplit(":", 1)[1])
+    silent = []
+    for i in range(600):
+        sock = socket.socket()
+        sock.bind((f"127.0.0.{2 + i % 10}", 0))
+        sock.connect(("127.0.0.1", port))
+        silent.append(sock)
+    trickler = socket.create_connection(("127.0.0.1", port))
+    trickler.sendall(b"GET /v1/metrics HTTP/1.1\r\n")
+    time.sleep(0.3)
+    for _ in range(3):
+        started = time.perf_counter()
+        with urllib.request.urlopen(served + "/v1/rankings?year=2022&limit=1", timeout=5) as r:
+            assert r.status == 200
+        assert time.perf_counter() - started < 1.0
+    for _ in range(4):  # one header line a second: still not a whole request at 2 s
+        time.sleep(0.8)
+        try:
+            trickler.sendall(b"X-Slow: 1\r\n")
+        except OSError:
+            break
+    assert _closed([trickler]) == 1
+    assert _closed(silent) == 600
+    for sock in [*silent, trickler]:
+        sock.close()
+
+
+@pytest.mark.slow
+def test_one_address_cannot_hold_every_connection(served: str) -> None:
+    """5. Beyond DTI_MAX_CLIENT_CONNECTIONS (64) from one address, newcomers are closed."""
+    port = int(served.rsplit(":", 1)[1])
+    held = []
+    for _ in range(70):
+        sock = socket.socket()
+        sock.bind(("127.0.0.42", 0))
+        sock.connect(("127.0.0.1", port))
+        held.append(sock)
+    time.sleep(0.3)
+    assert _closed(held) == 6
+    for sock in held:
+        sock.close()
+
+
+FORGED = [{"x": 1}, [1, 2], 2**70, True, "x" * 5000]
+
+
+@pytest.mark.parametrize("path", ["/v1/scores", "/v1/entities", "/v1/sources",
+                                  "/v1/statistics", "/v1/rankings?year=2022"])
+def test_forged_cursors_are_400s(sqlite_url: str, path: str) -> None:
+    """6. A cursor signed with the key (as if it leaked) but holding a dict, a list, 2**70,
+    true or a long text is a 400, never a 500; the old public default key signs nothing."""
+    from api.services.paging import CursorCodec
+
+    app = make_app(sqlite_url, cursor_secret="leaked")
+    state = app.state.api
+    with TestClient(app) as client:
+        first = client.get(path + ("&" if "?" in path else "?") + "limit=1").json()
+        real = first["links"]["next"].split("cursor=")[1]
+        assert client.get(first["links"]["next"]).status_code == 200
+        from urllib.parse import unquote
+        body = unquote(real).split(".")[0]
+        import base64
+        import json as jsonlib
+        digest, key, version = jsonlib.loads(base64.urlsafe_b64decode(body + "=" * 4))
+        for bad in FORGED:
+            for codec in (state.codec.for_version(version),
+                          CursorCodec("dti-open-data-cursor", version)):
+                payload = jsonlib.dumps([digest, [bad] * len(key), version],
+                                        separators=(",", ":")).encode()
+                token = base64.urlsafe_b64encode(payload).decode().rstrip("=")
+                token += "." + codec._sign(payload)
+                url = path + ("&" if "?" in path else "?") + f"limit=1&cursor={token}"
+                response = client.get(url)
+                assert response.status_code == 400, (bad, response.text[:200])
+                assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_huge_numbers_are_400s_not_500s(client: Any) -> None:
+    """6. Digits beyond any bound are refused before they are converted."""
+    assert client.get("/v1/scores?limit=" + "9" * 4301).status_code == 400
+    assert client.get("/v1/scores?year=" + "9" * 4301).status_code == 400
+
+
+def test_a_range_of_4301_nines_is_a_400(cached_app: Any) -> None:
+    """6. Range goes through the one bounded integer parser; bytes=-0 is a 416 problem."""
+    with TestClient(cached_app) as client:
+        deadline = time.monotonic() + 60
+        while (listing := client.get("/v1/releases")).status_code != 200 \
+                and time.monotonic() < deadline:
+            time.sleep(0.2)  # built in the background at start-up
+        url = f"/v1/releases/{listing.json()['meta']['latest']}/datapackage.json"
+        huge = client.get(url, headers={"Range": "bytes=" + "9" * 4301 + "-"})
+        assert huge.status_code == 400, huge.text[:200]
+        assert huge.headers["content-type"] == "application/problem+json"
+        empty = client.get(url, headers={"Range": "bytes=-0"})
+        assert empty.status_code == 416
+        assert empty.headers["content-type"] == "application/problem+json"
+
+
+def test_server_errors_are_charged_and_logged_once(
+        sqlite_url: str, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """6. A request that breaks something costs its sender like any answer, and 20 of
+    them write one traceback, not 20."""
+    from api.services import catalog
+
+    def broken(*_: Any) -> Any:
+        raise RuntimeError("boom")
+
+    caplog.set_level(logging.ERROR)
+    monkeypatch.setattr(catalog, "list_metrics", broken)
+    app = make_app(sqlite_url, rate_limit="1000/minute", cache_max_entries=0)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        answers = [client.get(f"/v1/metrics?limit={i + 1}") for i in range(20)]
+    assert {a.status_code for a in answers} == {500}
+    remaining = [int(a.headers["ratelimit"].split("r=")[1].split(";")[0]) for a in answers]
+    assert remaining[0] < 1000 and remaining == sorted(remaining, reverse=True)
+    assert len(set(remaining)) == 20  # each one charged
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1 and "boom" not in answers[0].text
+
+
+def test_a_png_is_kept_without_a_gzip_copy_and_big_answers_are_not_kept(
+        sqlite_url: str) -> None:
+    """8. PNG is compressed already: no second copy; an answer over the per-entry cap is
+    answered, not kept, so a few big charts cannot evict everything else."""
+    app = make_app(sqlite_url, cache_max_entry_bytes=50_000)
+    with TestClient(app) as client:
+        png = client.get("/v1/charts/coverage?format=png")
+        assert png.status_code == 200 and png.headers["content-type"] == "image/png"
+        kept = [r for r in app.state.api.cache._cache.values()]
+        assert all(r.gzipped is None for r in kept
+                   if any(v == b"image/png" for _, v in r.plain_headers))
+        big = client.get("/v1/charts/ranking?year=2022&format=png&scale=3")
+        assert big.status_code == 200 and len(big.content) > 50_000
+        assert all(len(r.body) <= 50_000 for r in app.state.api.cache._cache.values())
+
+
+def test_downloads_are_bounded_per_client(big_export_url: str) -> None:
+    """8. Two addresses cannot hold every download slot: each has at most its share."""
+    from api.errors import ApiError
+    from api.http.streams import Streams
+
+    streams = Streams(4, 5.0, per_client=2)
+    streams.acquire("a")
+    streams.acquire("a")
+    with pytest.raises(ApiError) as error:
+        streams.acquire("a")
+    assert error.value.status == 503
+    streams.acquire("b")
+    streams.release("a")
+    streams.acquire("a")
+    assert streams.active == 3 and streams.clients == {"a": 2, "b": 1}
+
+
+def test_readiness_is_cached_and_rate_limited(sqlite_url: str) -> None:
+    """8. 50 probes make at most a couple of database round trips, and cost budget."""
+    app = make_app(sqlite_url, rate_limit="100/minute")
+    db = app.state.api.db
+    calls = []
+    check = db.check
+    db.check = lambda: calls.append(1) or check()  # type: ignore[method-assign]
+    with TestClient(app) as client:
+        answers = [client.get("/health/ready") for _ in range(50)]
+    assert {a.status_code for a in answers} <= {200, 429}
+    assert len(calls) <= 2 and "ratelimit" in answers[0].headers
+
+
+def test_json_answers_have_an_upper_size(sqlite_url: str) -> None:
+    """8. An answer over the bound is a 413 asking for paging or the bulk download."""
+    app = make_app(sqlite_url, max_response_bytes=20_000)
+    with TestClient(app) as client:
+        response = client.get("/v1/sources?limit=1000")
+        assert response.status_code == 413
+        assert "limit=" in response.json()["detail"]
+        assert client.get("/v1/sources?limit=2").status_code == 200
+        assert client.get("/v1/sources?format=csv").status_code == 200  # downloads stream
+
+
+def test_a_body_means_what_its_content_type_says(client: Any) -> None:
+    """8. The same POST body as a GraphQL document and as JSON are two requests."""
+    document = "{ dataset { version } }"
+    as_graphql = client.post("/graphql", content=document,
+                             headers={"Content-Type": "application/graphql"})
+    assert as_graphql.status_code == 200
+    as_json = client.post("/graphql", content=document,
+                          headers={"Content-Type": "application/json"})
+    assert as_json.status_code == 400
+
+
+def test_redirects_never_name_the_host_a_client_sent(client: Any) -> None:
+    response = client.get("/v1/rankings/?year=2022", headers={"Host": "evil.example"},
+                          follow_redirects=False)
+    assert response.status_code in (307, 308)
+    assert response.headers["location"] == "/v1/rankings?year=2022"
+
+
+def test_text_access_lines_cannot_be_forged(sqlite_url: str,
+                                            capsysbinary: pytest.CaptureFixture[bytes]) -> None:
+    import sys
+
+    app = make_app(sqlite_url, log_format="text")
+    with TestClient(app) as client:
+        client.get("/v1/x%0a127.0.0.1%20GET%20/admin%20200")
+    sys.stdout.buffer.flush()
+    lines = [line for line in capsysbinary.readouterr().out.splitlines() if line]
+    assert len(lines) == 1 and b"\n" not in lines[0]
+
+
+def test_a_search_of_marks_alone_matches_nothing_silently(client: Any) -> None:
+    response = client.get("/v1/entities?q=%CC%81%CC%81")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["parameter"] == "q"

@@ -71,9 +71,11 @@ class StreamResponse:
         try:
             await self._respond(scope, receive, send)
         finally:
+            # the slot first: a reader polling the pool never sees it free while the slot
+            # is still taken (the pool itself bounds a next download meanwhile)
+            self.streams.release(self.client)
             with anyio.CancelScope(shield=True):
                 await anyio.to_thread.run_sync(self._close)
-                self.streams.release(self.client)
 
     def _close(self) -> None:
         close = getattr(self.chunks, "close", None)

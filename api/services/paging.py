@@ -146,10 +146,13 @@ def _fits(key: SortKey, value: Any) -> bool:
     """Whether a decoded value has the type of the column it is compared with."""
     if value is None:
         return key.nullable
-    try:
-        kind = key.column.type.python_type
+    column_type = key.column.type
+    try:  # sqlmodel's AutoString says `object`: the type it decorates says str
+        kind = getattr(column_type, "impl", column_type).python_type
     except NotImplementedError:
-        return True
+        kind = object
+    if kind is object:
+        return not isinstance(value, bool)
     if kind is int:
         return isinstance(value, int) and not isinstance(value, bool)
     if kind is float:
@@ -252,8 +255,9 @@ def paginate_list(codec: CursorCodec, scope: str, items: list[T],
     """Keyset paging over a small list computed in full (rankings, coverage, trees)."""
     start = 0
     if page.cursor:
-        last = codec.decode(scope, page.cursor)
-        keys = [json.loads(json.dumps([key(item)])) for item in items]
+        # compared as JSON text: `true` is not the key 1, nor 1.0 the key "1"
+        last = json.dumps(codec.decode(scope, page.cursor))
+        keys = [json.dumps([key(item)]) for item in items]
         if last not in keys:
             raise invalid("cursor", "the cursor does not fit this collection")
         start = keys.index(last) + 1

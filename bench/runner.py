@@ -304,6 +304,8 @@ def abuse(work: Path, sqlite_file: Path, args: argparse.Namespace, use_wrk: bool
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     (args.out / f"abuse-{stamp}.json").write_text(json.dumps(
         {"when": stamp, "table": table, "ratio": result["ratio"],
+         "poisoned": result["poisoned"], "chain": result["chain"],
+         "methods": result["methods"],
          "calm": asdict(result["calm"]), "attack": asdict(result["attack"])}, indent=2))
     return 0
 

@@ -24,7 +24,7 @@ class Target:
 
 
 def render_table(results: dict[str, Measure], targets: list[Target],
-                 export: dict[str, float] | None, soak: dict[str, Any] | None,
+                 export: dict[str, dict[str, float]] | None, soak: dict[str, Any] | None,
                  peak_rss: int) -> str:
     width = max(len(n) for n in results) + 2
     lines = [f"{'scenario':<{width}}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}"]
@@ -32,9 +32,16 @@ def render_table(results: dict[str, Measure], targets: list[Target],
         lines.append(f"{name:<{width}}{m.rps:>10.0f}{m.p50_ms:>10.2f}{m.p99_ms:>10.2f}"
                      f"{m.errors:>8}")
     if export is not None and soak is not None:
-        lines += ["", f"CSV export: {export['rows']:.0f} rows in {export['seconds']:.1f} s, "
-                      f"{export['rows_per_s']:.0f} rows/s, RSS +{export['rss_growth_mb']:.1f} MB",
-                  f"memory soak: {soak['requests']} requests, RSS "
+        lines.append("")
+        for key, name in (("shell", "sqlite3 shell CSV (anchor)"), ("csv", "CSV export"),
+                          ("parquet", "Parquet export")):
+            found = export.get(key) or {}
+            if found:
+                growth = f", RSS +{found['rss_growth_mb']:.1f} MB" \
+                    if "rss_growth_mb" in found else ""
+                lines.append(f"{name}: {found['rows']:.0f} rows in {found['seconds']:.1f} s, "
+                             f"{found['rows_per_s']:.0f} rows/s{growth}")
+        lines += [f"memory soak: {soak['requests']} requests, RSS "
                   f"{soak['rss_after_warmup_mb']:.1f} -> {soak['rss_after_mb']:.1f} MB after "
                   f"warm-up ({soak['growth_mb']:+.1f} MB); peak RSS of the API "
                   f"{peak_rss / 2**20:.1f} MB"]

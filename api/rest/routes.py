@@ -34,7 +34,7 @@ def _rows(collection: Collection, ctx: QueryContext, call: Call) -> Rows:
     """Every matching row, lazily; one row is read now, so a bad cursor or an unknown code
     is a 4xx, not a broken stream."""
     params, path = call.params, call.path
-    collection.fetch(ctx, params, path, PageRequest(1, params.get("cursor")))
+    collection.get(ctx, params, path, PageRequest(1, params.get("cursor")))
     fields = columns(collection.model)
     queries = call.state.query
     export = collection.export
@@ -54,7 +54,7 @@ def endpoint(collection: Collection) -> Endpoint:
         if call.fmt in ROW_FORMATS:
             return _rows(collection, ctx, call)
         page = PageRequest(call.params.get("limit", DEFAULT_LIMIT), call.params.get("cursor"))
-        result = collection.fetch(ctx, call.params, call.path, page)
+        result = collection.get(ctx, call.params, call.path, page)
         document: dict[str, Any] = {"data": localise(result.data, call.lang)}
         found, link = links(call.request, result.next_cursor)
         if collection.many:
@@ -67,7 +67,7 @@ def endpoint(collection: Collection) -> Endpoint:
 
     return Endpoint(
         collection.path, collection.operation_id, collection.summary, query=query,
-        params=collection.params,
+        params=collection.parameters,
         formats=COLLECTION_FORMATS if collection.many else ("json",), lang=True,
         paged=collection.paged, tag=collection.tag,
         doc=Doc(collection.model, "list" if collection.many else "item", collection.meta,

@@ -17,7 +17,7 @@ from api.app_meta import ATTRIBUTION, LICENCE_CODE
 from api.services import catalog, exports, figures, rankings, scores
 from api.services.context import QueryContext
 from api.services.paging import MAX_LIMIT, Page, PageRequest
-from api.services.params import Param
+from api.services.params import Filter, Param
 from api.services.scores import SORT, ScoreFilter, SeriesFilter
 from models import public as pub
 from models.text import localise
@@ -40,12 +40,21 @@ Queries = Callable[[], AbstractContextManager[QueryContext]]
 
 @dataclass(frozen=True)
 class Collection:
+    """One collection (or one item of it). Its `query` is the service function, called as
+    query(ctx, [path value,] [filter,] [page]): the path value when `key` names a path
+    parameter, the filter built from the parsed parameters when `filter` is given, the
+    page when it is a list. A list answers a Page, or (Page, meta). A collection whose
+    call does not fit that shape gives its own `fetch` instead."""
+
     path: str
     operation_id: str
     summary: str
     model: type  # the read model of one item
-    fetch: Fetch
-    params: dict[str, Param] = field(default_factory=dict)
+    query: Callable[..., Any] | None = None
+    filter: type[Filter] | None = None
+    key: str | None = None  # the path parameter handed to `query`
+    fetch: Fetch | None = None  # a call of another shape
+    params: dict[str, Param] = field(default_factory=dict)  # beyond the filter's
     many: bool = True  # a list of items (else one item)
     paged: bool = True
     path_params: dict[str, tuple[str, str]] = field(default_factory=dict)  # doc, example
@@ -55,12 +64,34 @@ class Collection:
     meta: type = pub.CollectionMeta  # the read model of `meta`
     table: str | None = None  # the Table Schema (api/services/tables.py) of its rows
 
+    @property
+    def parameters(self) -> dict[str, Param]:
+        """Every parameter it takes: its filter's, then its own."""
+        return {**(self.filter.PARAMS if self.filter else {}), **self.params}
 
-def item(path: str, operation_id: str, summary: str, model: type, fetch: Fetch,
-         params: dict[str, Param] | None = None, **more: Any) -> Collection:
+    def get(self, ctx: QueryContext, params: dict[str, Any], path: dict[str, str],
+            page: PageRequest) -> Listing:
+        """One page (or the item) for these parsed parameters and path values."""
+        if self.fetch is not None:
+            return self.fetch(ctx, params, path, page)
+        assert self.query is not None, self.operation_id
+        args: list[Any] = [ctx]
+        if self.key:
+            args.append(path[self.key])
+        if self.filter:
+            args.append(self.filter.build(params))
+        if not self.many:
+            return Listing(self.query(*args))
+        found = self.query(*args, page)
+        listing, meta = found if isinstance(found, tuple) else (found, {})
+        return Listing(listing.items, {"total": listing.total, **meta}, listing.next_cursor)
+
+
+def item(path: str, operation_id: str, summary: str, model: type, query: Callable[..., Any],
+         key: str, doc: str, example: str, **more: Any) -> Collection:
     """One item of a collection, found by the code in its path (404 when unknown)."""
-    return Collection(path, operation_id, summary, model, fetch, params or {}, many=False,
-                      paged=False, not_found=True, **more)
+    return Collection(path, operation_id, summary, model, query, key=key, many=False,
+                      paged=False, not_found=True, path_params={key: (doc, example)}, **more)
 
 
 def listed(page: Page[Any], **meta: Any) -> Listing:
@@ -73,7 +104,7 @@ def every_row(queries: Queries, collection: Collection, params: dict[str, Any],
     cursor = params.get("cursor")
     while True:
         with queries() as ctx:
-            result = collection.fetch(ctx, params, path, PageRequest(MAX_LIMIT, cursor))
+            result = collection.get(ctx, params, path, PageRequest(MAX_LIMIT, cursor))
         data = result.data if isinstance(result.data, list) else [result.data]
         yield from localise(data, lang)
         cursor = result.next_cursor
@@ -88,16 +119,6 @@ def exported(queries: Queries, export: Export, params: dict[str, Any],
         yield from export(ctx, params, lang)
 
 
-def _frameworks(ctx: QueryContext, _: dict[str, Any], __: dict[str, str],
-                page: PageRequest) -> Listing:
-    return listed(catalog.list_frameworks(ctx, page))
-
-
-def _framework(ctx: QueryContext, _: dict[str, Any], path: dict[str, str],
-               __: PageRequest) -> Listing:
-    return Listing(catalog.get_framework(ctx, path["id"]))
-
-
 def _indicators(ctx: QueryContext, p: dict[str, Any], _: dict[str, str],
                 page: PageRequest) -> Listing:
     f = catalog.IndicatorFilter.build(p)
@@ -107,16 +128,6 @@ def _indicators(ctx: QueryContext, p: dict[str, Any], _: dict[str, str],
 def _indicator(ctx: QueryContext, p: dict[str, Any], path: dict[str, str],
                _: PageRequest) -> Listing:
     return Listing(catalog.get_indicator(ctx, path["code"], p.get("framework")))
-
-
-def _entities(ctx: QueryContext, p: dict[str, Any], _: dict[str, str],
-              page: PageRequest) -> Listing:
-    return listed(catalog.list_entities(ctx, catalog.EntityFilter.build(p), page))
-
-
-def _entity(ctx: QueryContext, _: dict[str, Any], path: dict[str, str],
-            __: PageRequest) -> Listing:
-    return Listing(catalog.get_entity(ctx, path["code"]))
 
 
 def _series(ctx: QueryContext, p: dict[str, Any], path: dict[str, str],
@@ -134,106 +145,59 @@ def _scores_export(ctx: QueryContext, p: dict[str, Any], lang: str) -> Iterator[
     return exports.score_lines(ctx.conn, ScoreFilter.build(p), p.get("sort", ()), lang)
 
 
-def _rankings(ctx: QueryContext, p: dict[str, Any], _: dict[str, str],
-              page: PageRequest) -> Listing:
-    result, meta = rankings.ranking(ctx, rankings.RankingRequest.build(p), page)
-    return Listing(result.items, dict(meta), result.next_cursor)
-
-
-def _ranking_history(ctx: QueryContext, p: dict[str, Any], _: dict[str, str],
-                     page: PageRequest) -> Listing:
-    result, meta = rankings.history(ctx, rankings.HistoryRequest.build(p), page)
-    return Listing(result.items, dict(meta), result.next_cursor)
-
-
-def _merger(ctx: QueryContext, _: dict[str, Any], __: dict[str, str],
-            page: PageRequest) -> Listing:
-    return listed(catalog.list_merger(ctx, page))
-
-
-def _aggregates(ctx: QueryContext, p: dict[str, Any], _: dict[str, str],
-                page: PageRequest) -> Listing:
-    return listed(figures.list_aggregates(ctx, figures.AggregateFilter.build(p), page))
-
-
-def _statistics(ctx: QueryContext, p: dict[str, Any], _: dict[str, str],
-                page: PageRequest) -> Listing:
-    return listed(figures.list_statistics(ctx, figures.StatisticFilter.build(p), page))
-
-
-def _metrics(ctx: QueryContext, _: dict[str, Any], __: dict[str, str],
-             page: PageRequest) -> Listing:
-    return listed(catalog.list_metrics(ctx, page))
-
-
-def _sources(ctx: QueryContext, p: dict[str, Any], _: dict[str, str],
-             page: PageRequest) -> Listing:
-    return listed(figures.list_sources(ctx, figures.SourceFilter.build(p), page))
-
-
-def _source(ctx: QueryContext, _: dict[str, Any], path: dict[str, str],
-            __: PageRequest) -> Listing:
-    return Listing(figures.get_source(ctx, path["id"]))
-
-
-def _coverage(ctx: QueryContext, p: dict[str, Any], _: dict[str, str],
-              page: PageRequest) -> Listing:
-    return listed(figures.coverage(ctx, figures.CoverageFilter.build(p), page))
-
-
 FRAMEWORK = {"framework": catalog.IndicatorFilter.PARAMS["framework"]}
 COLLECTIONS: tuple[Collection, ...] = (
     Collection("/v1/frameworks", "list_frameworks", "DTI framework editions per level",
-               pub.Framework, _frameworks, tag="catalog", table="frameworks"),
+               pub.Framework, catalog.list_frameworks, tag="catalog", table="frameworks"),
     item("/v1/frameworks/{id}", "get_framework", "One framework edition and level",
-         pub.Framework, _framework, tag="catalog",
-         path_params={"id": ("Framework id", "DTI_922_2022-province")}),
+         pub.Framework, catalog.get_framework, "id", "Framework id", "DTI_922_2022-province",
+         tag="catalog"),
     Collection("/v1/indicators", "list_indicators",
-               "The indicator catalog (tree=true nests it)", pub.Indicator, _indicators,
-               catalog.IndicatorFilter.PARAMS, tag="catalog", meta=pub.IndicatorMeta,
-               table="indicators"),
-    item("/v1/indicators/{code}", "get_indicator", "One indicator with parent and children",
-         pub.Indicator, _indicator, FRAMEWORK, tag="catalog",
-         path_params={"code": ("Indicator code", "DTI")}),
+               "The indicator catalog (tree=true nests it)", pub.Indicator,
+               fetch=_indicators, params=catalog.IndicatorFilter.PARAMS, tag="catalog",
+               meta=pub.IndicatorMeta, table="indicators"),
+    Collection("/v1/indicators/{code}", "get_indicator",
+               "One indicator with parent and children", pub.Indicator, fetch=_indicator,
+               params=FRAMEWORK, many=False, paged=False, not_found=True, tag="catalog",
+               path_params={"code": ("Indicator code", "DTI")}),
     Collection("/v1/entities", "list_entities", "Provinces, ministries and the nation",
-               pub.Entity, _entities, catalog.EntityFilter.PARAMS, tag="catalog",
+               pub.Entity, catalog.list_entities, catalog.EntityFilter, tag="catalog",
                table="entities"),
     item("/v1/entities/{code}", "get_entity", "One entity with merger links", pub.Entity,
-         _entity, tag="catalog",
-         path_params={"code": ("Entity code (48, M-da-nang...)", "48")}),
+         catalog.get_entity, "code", "Entity code (48, M-da-nang...)", "48", tag="catalog"),
     Collection("/v1/entities/{code}/series", "get_entity_series",
-               "One entity's figures over time", pub.SeriesPoint, _series,
-               SeriesFilter.PARAMS, path_params={"code": ("Entity code", "48")},
+               "One entity's figures over time", pub.SeriesPoint, fetch=_series,
+               params=SeriesFilter.PARAMS, path_params={"code": ("Entity code", "48")},
                not_found=True, meta=pub.SeriesMeta, table="series"),
     Collection("/v1/scores", "list_scores", "Every published figure, long format", pub.Score,
-               _scores, {**ScoreFilter.PARAMS, "sort": SORT}, export=_scores_export,
-               table="scores"),
+               fetch=_scores, params={**ScoreFilter.PARAMS, "sort": SORT},
+               export=_scores_export, table="scores"),
     Collection("/v1/rankings", "get_ranking", "A ranked list with year-on-year change",
-               pub.RankingEntry, _rankings, rankings.RankingRequest.PARAMS, not_found=True,
+               pub.RankingEntry, rankings.ranking, rankings.RankingRequest, not_found=True,
                meta=pub.RankingMeta, table="rankings"),
     Collection("/v1/rankings/history", "get_ranking_history",
                "Every published rank of some entities across editions", pub.RankingEntry,
-               _ranking_history, rankings.HistoryRequest.PARAMS,
-               meta=pub.RankingHistoryMeta, table="rankings"),
+               rankings.history, rankings.HistoryRequest, meta=pub.RankingHistoryMeta,
+               table="rankings"),
     Collection("/v1/merger", "list_merger", "The 2025 merger: old province -> new province",
-               pub.MergerLink, _merger, tag="catalog", table="merger"),
+               pub.MergerLink, catalog.list_merger, tag="catalog", table="merger"),
     Collection("/v1/aggregates", "list_aggregates", "Published averages, growth and counts",
-               pub.Aggregate, _aggregates, figures.AggregateFilter.PARAMS,
+               pub.Aggregate, figures.list_aggregates, figures.AggregateFilter,
                table="aggregates"),
     Collection("/v1/statistics", "list_statistics", "Public-service statistics",
-               pub.Statistic, _statistics, figures.StatisticFilter.PARAMS,
+               pub.Statistic, figures.list_statistics, figures.StatisticFilter,
                table="statistics"),
-    Collection("/v1/metrics", "list_metrics", "The metric catalog", pub.Metric, _metrics,
-               tag="catalog", table="metrics"),
+    Collection("/v1/metrics", "list_metrics", "The metric catalog", pub.Metric,
+               catalog.list_metrics, tag="catalog", table="metrics"),
     Collection("/v1/sources", "list_sources", "Every source a figure was read from",
-               pub.Source, _sources, figures.SourceFilter.PARAMS, tag="provenance",
+               pub.Source, figures.list_sources, figures.SourceFilter, tag="provenance",
                table="sources"),
     item("/v1/sources/{id}", "get_source", "One source with the figures it gives",
-         pub.Source, _source, tag="provenance",
-         path_params={"id": ("Source id", "dti-gov-vn-xep-hang-2022")}),
+         pub.Source, figures.get_source, "id", "Source id", "dti-gov-vn-xep-hang-2022",
+         tag="provenance"),
     Collection("/v1/coverage", "list_coverage",
-               "How complete each year, cohort and indicator is", pub.Coverage, _coverage,
-               figures.CoverageFilter.PARAMS, tag="provenance", table="coverage"),
+               "How complete each year, cohort and indicator is", pub.Coverage,
+               figures.coverage, figures.CoverageFilter, tag="provenance", table="coverage"),
 )
 BY_OPERATION = {c.operation_id: c for c in COLLECTIONS}
 LICENCE = {"code": LICENCE_CODE, "data": ATTRIBUTION}

@@ -30,7 +30,7 @@ def build(ctx: Any, kind: str, lang: str = "en", **request: Any) -> dict[str, An
 def rows_of(spec: dict[str, Any]) -> list[dict[str, Any]]:
     if "transform" in spec:  # the choropleth joins its rows to the geometry
         return spec["transform"][0]["from"]["data"]["values"]  # type: ignore[no-any-return]
-    return spec["layer"][0]["data"]["values"]  # type: ignore[no-any-return]
+    return spec["data"]["values"]  # type: ignore[no-any-return]
 
 
 def colour_scale(spec: dict[str, Any]) -> dict[str, Any]:

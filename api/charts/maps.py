@@ -227,15 +227,13 @@ def tile_grid(data: dict[str, Any], lang: str, version: str, data_url: str,
          "scale": {"domain": [0, height], "reverse": True}}
     colour["legend"]["orient"] = "right"
     spec.update({
-        "width": columns * TILE[0], "height": height * TILE[1],
+        "width": columns * TILE[0], "height": height * TILE[1], "data": {"values": cells},
         "layer": [
-            {"data": {"values": cells},
-             "mark": {"type": "rect", "stroke": "white", "strokeWidth": 2},
+            {"mark": {"type": "rect", "stroke": "white", "strokeWidth": 2},
              "encoding": {"x": x, "x2": {"field": "col_end"}, "y": y,
                           "y2": {"field": "row_end"}, "color": colour,
                           "tooltip": _tooltip(lang)}},
-            {"data": {"values": cells},
-             "transform": [{"calculate": "datum.col + 0.5", "as": "middle"}],
+            {"transform": [{"calculate": "datum.col + 0.5", "as": "middle"}],
              "mark": {"type": "text", "fontSize": 8, "lineHeight": LINE, "baseline": "middle",
                       "font": FONT},
              "encoding": {"x": {**x, "field": "middle"}, "y": {**y, "field": "centre"},

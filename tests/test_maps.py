@@ -28,9 +28,7 @@ def build(ctx: Any, kind: str, lang: str = "en", **request: Any) -> dict[str, An
 
 
 def rows_of(spec: dict[str, Any]) -> list[dict[str, Any]]:
-    if "transform" in spec:  # the choropleth joins its rows to the geometry
-        return spec["transform"][0]["from"]["data"]["values"]  # type: ignore[no-any-return]
-    return spec["data"]["values"]  # type: ignore[no-any-return]
+    return spec["data"]["values"]  # type: ignore[no-any-return]  # the chart's data table
 
 
 def colour_scale(spec: dict[str, Any]) -> dict[str, Any]:
@@ -88,8 +86,9 @@ def test_a_rank_map_puts_rank_1_darkest_and_labels_ties(ctx: Any) -> None:
 def test_the_choropleth_inlines_its_cohort_and_says_where_everything_is_from(ctx: Any) -> None:
     spec = build(ctx, "map", year=2024, cohort="provinces-34")
     shared = geo.geography("provinces-34")
-    assert spec["data"]["values"] is shared.topology
-    assert spec["data"]["format"] == {"type": "topojson", "feature": "provinces"}
+    geometry = spec["transform"][0]["from"]["data"]
+    assert geometry["values"] is shared.topology
+    assert geometry["format"] == {"type": "topojson", "feature": "provinces"}
     assert spec["projection"] == {"type": "mercator"}
     assert spec["title"]["subtitle"][0] == "8 of 34 have a published value; 13 ranked"
     assert spec["title"]["subtitle"][2] == f"DTI Open Data {VERSION[:8]} · {LINK}"
@@ -180,3 +179,17 @@ def test_vl_convert_draws_every_unit_the_legend_and_the_attribution(
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     width, height = struct.unpack(">II", png[16:24])
     assert width > 400 and height > 500
+
+
+def test_a_map_page_shows_the_drawing_its_words_and_a_row_per_unit(
+        ctx: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The html format as the chart routes build it, once page.TABLES lists maps.TABLE."""
+    from api.charts import page
+
+    monkeypatch.setitem(page.TABLES, "map", maps.TABLE)
+    spec = build(ctx, "map", year=2024, cohort="provinces-34")
+    html = page.chart_page("map", spec, "<svg></svg>", "en",
+                           "/v1/charts/map?year=2024&format=vl").decode()
+    assert html.count("<tr><td>") == 34
+    assert "<td>Ha Noi</td><td>0.8241</td><td>1</td><td>0.801–0.825</td>" in html
+    assert "Boundaries: geoBoundaries (Runfola et al. 2020, CC BY-SA 4.0)" in html

@@ -35,6 +35,10 @@ SCHEME = ("#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494")  # YlGnBu, low 
 NO_DATA = "#bdbdbd"
 CLASSES = 5
 TILE, LINE = (58, 40), 9  # a tile's width and height, a label line's height (pixels)
+# Columns of a map's data table on its html page (field, Vietnamese, English), for
+# api/charts/page.py's TABLES under "map" and "tiles".
+TABLE = (("name", "Đơn vị", "Entity"), ("value_shown", "Giá trị", "Value"),
+         ("rank_shown", "Hạng", "Rank"), ("class", "Lớp màu", "Colour class"))
 MAP_WORDS = {
     "no_data": ("không có trong bộ dữ liệu", "not in this dataset"),
     "no_data_key": ("Không có số liệu", "No data"),
@@ -175,24 +179,28 @@ def choropleth(data: dict[str, Any], lang: str, version: str, data_url: str,
                for i in geo.metadata["islands"]]
     colour["legend"].update({"orient": "top-right", "fillColor": "white"})
     held = [i["code"] for i in geo.metadata["islands"]]
-    holds = {"field": "id", "oneOf": held}
+    holds = {"field": "code", "oneOf": held}
+    shape = {"shape": {"field": "geo", "type": "geojson"}}
     spec.update({
         "width": 440, "height": 500, "projection": {"type": "mercator"},
-        "data": {"values": geo.topology, "format": {"type": "topojson", "feature": OBJECT}},
-        "transform": [{"lookup": "id", "from": {
-            "data": {"values": rows}, "key": "code",
-            "fields": ["name", "value", "rank", "value_shown", "rank_shown", "class"]}}],
+        # one row per unit (the data table of the chart), its geometry looked up by code
+        "data": {"values": rows},
+        "transform": [{"lookup": "code", "as": "geo", "from": {
+            "data": {"values": geo.topology, "format": {"type": "topojson",
+                                                        "feature": OBJECT}},
+            "key": "id"}}],
         "layer": [
             # underneath, the units holding island groups outlined in grey, then in their
             # own colour: reefs far smaller than a pixel show as dots of their unit's
             # colour, rimmed so that the palest class shows on white too
             {"transform": [{"filter": holds}],
-             "mark": {"type": "geoshape", "stroke": GREY, "strokeWidth": 3}},
+             "mark": {"type": "geoshape", "stroke": GREY, "strokeWidth": 3},
+             "encoding": shape},
             {"transform": [{"filter": holds}],
              "mark": {"type": "geoshape", "strokeWidth": 1.5},
-             "encoding": {"color": colour, "stroke": {**colour, "legend": None}}},
+             "encoding": {**shape, "color": colour, "stroke": {**colour, "legend": None}}},
             {"mark": {"type": "geoshape", "stroke": "white"},
-             "encoding": {"color": colour, "tooltip": _tooltip(lang),
+             "encoding": {**shape, "color": colour, "tooltip": _tooltip(lang),
                           "strokeWidth": {"condition": {"test": {"not": holds}, "value": 0.5},
                                           "value": 0}}},
             {"data": {"values": islands},

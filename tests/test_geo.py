@@ -225,6 +225,9 @@ def test_the_service_loads_each_cohort_once_and_names_the_licence() -> None:
     tiles = geo.tiles("provinces-34")
     assert len(tiles) == 34 and {"code", "row", "col", "name_vi", "name_en"} <= set(tiles[0])
     assert Counter(len(geo.geography(c).etag) for c in COHORTS) == {16: 2}
+    described = {r["path"]: r for r in geo.package()["resources"]}
+    assert described[topology_file("provinces-34")]["bytes"] == len(
+        geo.geography("provinces-34").body)
     with pytest.raises(ApiError) as error:
         geo.geography("ministries-public-services")
     assert error.value.status == 404

@@ -79,6 +79,14 @@ def licence() -> dict[str, Any]:
     return {k: meta[k] for k in ("licence", "attribution", "attribution_short", "sources")}
 
 
+@cache
+def package() -> dict[str, Any]:
+    """The derived files' Frictionless descriptor: each file's size, sha256, licence,
+    sources and method (the index of a /v1/geo route)."""
+    found: dict[str, Any] = json.loads((DERIVED / "datapackage.json").read_bytes())
+    return found
+
+
 def tiles(cohort: str) -> list[dict[str, Any]]:
     """A cohort's tile grid, one row per unit with its names."""
     geo = geography(cohort)

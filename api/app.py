@@ -38,6 +38,7 @@ from api.http.render import ProblemResponse, dumps
 from api.http.representation import RenderedResponse, not_modified
 from api.http.state import AppState, app_state
 from api.http.streams import Streams
+from api.mcp import http as mcp_http
 from api.pages import explore_routes, home
 from api.pages.docs import PAGE as DOCS_PAGE
 from api.pages.docs import docs_assets
@@ -250,7 +251,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         state.extras["releases"].prepare()  # in the background: requests answer meanwhile
         state.extras["charts"].start()  # the render processes, warmed in the background
         stop_watching = db.watch()  # PostgreSQL: follow newly published datasets
-        yield
+        async with mcp_http.running(state):  # the MCP endpoint's session manager
+            yield
         stop_watching()
         state.extras["charts"].stop()
         state.extras["releases"].settle(10.0)  # a build under way ends before the pool
@@ -283,6 +285,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         log.info("now serving dataset %s", snapshot.version)
 
     db.on_switch.append(switched)
+    app.router.routes.extend(mcp_http.install(state))  # /mcp, /llms.txt, /llms-full.txt
     if metrics is not None:
         watch_process(metrics, state)
         if not settings.metrics_port:

@@ -86,7 +86,7 @@ RESPONSES = {
        for name, text in (("BadRequest", "Invalid parameter (each one named in `errors`)"),
                           ("NotFound", "Unknown code, or nothing published for it"),
                           ("NotAcceptable", "Accept names no format this resource has"),
-                          ("PayloadTooLarge", "The GraphQL request is too large"),
+                          ("PayloadTooLarge", "The GraphQL or MCP request is too large"),
                           ("Unavailable", "The database is busy or unavailable; retry"),
                           ("TimedOut", "A database statement ran out of time and was "
                                        "stopped"),
@@ -109,6 +109,7 @@ TAGS = [
     {"name": "provenance", "description": "Sources and coverage: how sure and how complete"},
     {"name": "service", "description": "Index, health, version, documents"},
     {"name": "graphql", "description": "The same data as a GraphQL graph"},
+    {"name": "mcp", "description": "The same data as Model Context Protocol tools"},
     {"name": "explorer", "description": "Pages for people: rankings, provinces, coverage"},
     {"name": "charts", "description": "Charts as resources: SVG (for <img>), PNG, the "
                                       "Vega-Lite specification, or a page for <iframe>"},
@@ -319,6 +320,38 @@ def _chart_paths() -> dict[str, Any]:
     return paths
 
 
+def _mcp() -> dict[str, Any]:
+    """/mcp: JSON-RPC over streamable HTTP (the MCP SDK's); its errors are JSON-RPC's."""
+    request = {"type": "object", "required": ["jsonrpc", "method"], "properties": {
+        "jsonrpc": {"const": "2.0"}, "id": {"type": ["string", "integer"]},
+        "method": {"type": "string"},
+        "params": {"type": ["object", "null"]}},
+        "description": "A JSON-RPC 2.0 request (or, without id, notification) of the Model "
+                       "Context Protocol: initialize, tools/list, tools/call..."}
+    answer = {"application/json": {"schema": {
+        "type": "object", "required": ["jsonrpc"], "description": "A JSON-RPC 2.0 answer",
+        "properties": {"jsonrpc": {"const": "2.0"}, "id": {"type": ["string", "integer",
+                                                                    "null"]},
+                       "result": {"type": "object"}, "error": {"type": "object"}}}}}
+    return {"post": {
+        "operationId": "mcp", "tags": ["mcp"], "summary": "Model Context Protocol endpoint "
+        "for AI agents (streamable HTTP, stateless, JSON answers; see /llms.txt)",
+        "requestBody": {"required": True,
+                        "content": {"application/json": {"schema": request}}},
+        "responses": {"200": {"description": "The JSON-RPC answer (a tool error is a "
+                                             "result with isError)", "content": answer},
+                      "202": {"description": "A notification, accepted"},
+                      "400": {"description": "Not a JSON-RPC message (a JSON-RPC error), "
+                                             "or not sent as JSON (a problem)", "content": {
+                                                 **answer, "application/problem+json": {
+                                                     "schema": {"$ref": REF.format(
+                                                         model="Problem")}}}},
+                      "406": {"description": "Accept names neither JSON nor event streams",
+                              "content": answer},
+                      "413": _ref("PayloadTooLarge"),
+                      "429": _ref("TooManyRequests"), "503": _ref("Unavailable")}}}
+
+
 def build_document() -> dict[str, Any]:
     schemas: dict[str, Any] = {"Problem": PROBLEM, "Links": LINKS}
     paths: dict[str, Any] = {}
@@ -354,6 +387,12 @@ def build_document() -> dict[str, Any]:
         parameters=[{"name": "name", "in": "path", "required": True,
                      "schema": {"type": "string", "enum": list(DATA_DOCUMENTS)}}])
     paths["/graphql"] = _graphql(schemas)
+    paths["/mcp"] = _mcp()
+    text = {"text/plain": {"schema": {"type": "string"}}}
+    paths["/llms.txt"] = _plain("get_llms_txt", "The service for language models "
+                                "(llmstxt.org): API, MCP endpoint, citation rule", text)
+    paths["/llms-full.txt"] = _plain("get_llms_full_txt", "llms.txt with the README's "
+                                     "sections on the data, endpoints and citing", text)
     paths.update(_release_paths(json_of))
     paths.update(_chart_paths())
     year = {"name": "year", "in": "query", "required": False, "description": "Edition year",

@@ -11,7 +11,9 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -183,6 +185,27 @@ def test_computed_ranks_are_labelled_and_published_ones_are_not() -> None:
     assert rank_status(4, "computed_from_values") == "computed"
     assert rank_status(4, "stated") == rank_status(1, "leads_wording") == "published"
     assert rank_status(None, "computed_from_values") is None
+
+
+def test_a_computed_rank_is_passed_through_and_labelled(sqlite_url: str,
+                                                         tmp_path: Path) -> None:
+    """What the ranking service gives is what the tool says: a rank it computed from
+    values (rank_basis computed_from_values) is labelled computed, with a note."""
+    copy = tmp_path / "computed.sqlite"
+    shutil.copyfile(sqlite_url.removeprefix("sqlite:///"), copy)
+    with sqlite3.connect(copy) as db:
+        db.execute("UPDATE rankingentry SET rank_basis = 'computed_from_values' WHERE "
+                   "year = 2023 AND cohort = 'provinces-63' AND indicator_code = 'DTI' "
+                   "AND rank = 2")
+    app = make_app(f"sqlite:///{copy}", public_url="https://dti.example")
+    (result,) = run(in_process(build_server(app.state.api)), ("get_ranking", {"year": 2023}))
+    ranking = result.structured_content
+    labels = {e["rank"]: (e["rank_basis"], e["rank_status"]) for e in ranking["entries"]}
+    assert labels[2] == ("computed_from_values", "computed")
+    assert labels[1] == ("stated", "published")
+    assert "computed" in ranking["note"]
+    assert ranking["provenance"]["rest_url"].startswith("https://dti.example/v1/rankings?")
+    assert ranking["entries"][0]["rest_url"].startswith("https://dti.example/v1/scores?")
 
 
 def test_find_entity_ignores_diacritics_and_resolves_the_merger(server: Any) -> None:

@@ -126,7 +126,11 @@ async def get_ranking(year: Year, ctx: Context, cohort: Cohort = None,
 
 
 def _entity(call: Call, code: str) -> pub.Entity:
-    parse_params({"entity": code_param("Entity code")}, {"entity": code})
+    try:
+        parse_params({"entity": code_param("Entity code")}, {"entity": code})
+    except ApiError:
+        raise invalid("entity", f"{code[:64]!r} is not a code; find_entity turns a name "
+                                "into one") from None
     try:
         return catalog.get_entity(call.query, code)
     except ApiError as error:

@@ -47,9 +47,10 @@ def _endpoints() -> str:
         example = e.path
         for name, (_, value) in e.path_params.items():
             example = example.replace("{" + name + "}", value)
-        params = ", ".join(n + ("*" if p.required else "") for n, p in e.params.items())
+        params = ", ".join(n + (" (required)" if p.required else "")
+                           for n, p in e.params.items())
         lines.append(f"- [{e.path}]({example}): {e.summary}"
-                     + (f" (parameters: {params}; * required)" if params else ""))
+                     + (f"; parameters: {params}" if params else ""))
     return "\n".join(lines)
 
 

@@ -38,6 +38,7 @@ from api.http.ratelimit import RateLimit
 from api.http.render import ProblemResponse
 from api.http.state import AppState
 from api.http.streams import Streams
+from api.mcp import http as mcp_http
 from api.openapi import Contract, endpoints
 from api.pages.routes import StaticFiles
 from api.release.store import Releases
@@ -150,7 +151,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         for part in state.parts.values():  # the release build and the render processes
             part.start()  # start in the background: requests answer meanwhile
         stop_watching = db.watch()  # PostgreSQL: follow newly published datasets
-        yield
+        async with mcp_http.running(state):  # the MCP endpoint's session manager
+            yield
         stop_watching()
         for part in reversed(state.parts.values()):  # a release build under way ends
             part.stop()  # before the pool closes
@@ -187,6 +189,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         log.info("now serving dataset %s", snapshot.version)
 
     db.on_switch.append(switched)
+    app.router.routes.extend(mcp_http.install(state))  # /mcp, /llms.txt, /llms-full.txt
     if metrics is not None:
         watch_process(metrics, state)
         if not settings.metrics_port:

@@ -1,5 +1,5 @@
 """`dti-api seed` builds the database; `dti-api serve` serves it; `dti-api release`
-writes the citable data release."""
+writes the citable data release; `dti-api mcp` serves the MCP tools over stdio."""
 
 from __future__ import annotations
 
@@ -34,6 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
     _common(release)
     release.add_argument("--out", required=True, type=Path, metavar="DIR",
                          help="directory to write (replaced whole)")
+    mcp = sub.add_parser("mcp", help="serve the MCP tools over standard input and output "
+                                     "(for AI assistants that start a local server)")
+    _common(mcp)
     return parser
 
 
@@ -46,6 +49,10 @@ def main(argv: list[str] | None = None) -> int:
         return run(settings.database_url, args.data, args.quiet, args.synthetic)
     if args.command == "release":
         return release(settings, args.out)
+    if args.command == "mcp":
+        from api.serve import run_stdio
+
+        return run_stdio(settings)
     from api.serve import serve
 
     return serve(settings, args.host, args.port, args.workers)

@@ -22,6 +22,7 @@ from api.app_meta import ATTRIBUTION, LICENCE_CODE
 from api.charts import routes as charts
 from api.http.endpoint import Body, Call, Doc, Endpoint
 from api.http.formats import FORMATS
+from api.mcp import http as mcp_http
 from api.pages import routes as pages
 from api.release import routes as release
 from api.rest import routes as rest
@@ -89,7 +90,7 @@ RESPONSES = {
        for name, text in (("BadRequest", "Invalid parameter (each one named in `errors`)"),
                           ("NotFound", "Unknown code, or nothing published for it"),
                           ("NotAcceptable", "Accept names no format this resource has"),
-                          ("PayloadTooLarge", "The GraphQL request is too large"),
+                          ("PayloadTooLarge", "The GraphQL or MCP request is too large"),
                           ("Unavailable", "The database is busy or unavailable; retry"),
                           ("TimedOut", "A database statement ran out of time and was "
                                        "stopped"),
@@ -112,6 +113,7 @@ TAGS = [
     {"name": "provenance", "description": "Sources and coverage: how sure and how complete"},
     {"name": "service", "description": "Index, health, version, documents"},
     {"name": "graphql", "description": "The same data as a GraphQL graph"},
+    {"name": "mcp", "description": "The same data as Model Context Protocol tools"},
     {"name": "explorer", "description": "Pages for people: rankings, provinces, coverage"},
     {"name": "charts", "description": "Charts as resources: SVG (for <img>), PNG, the "
                                       "Vega-Lite specification, or a page for <iframe>"},
@@ -288,6 +290,38 @@ def _graphql(schemas: dict[str, Any]) -> dict[str, Any]:
                  "responses": {"200": ok, **errors}}}
 
 
+def _mcp() -> dict[str, Any]:
+    """/mcp: JSON-RPC over streamable HTTP (the MCP SDK's); its errors are JSON-RPC's."""
+    request = {"type": "object", "required": ["jsonrpc", "method"], "properties": {
+        "jsonrpc": {"const": "2.0"}, "id": {"type": ["string", "integer"]},
+        "method": {"type": "string"},
+        "params": {"type": ["object", "null"]}},
+        "description": "A JSON-RPC 2.0 request (or, without id, notification) of the Model "
+                       "Context Protocol: initialize, tools/list, tools/call..."}
+    answer = {"application/json": {"schema": {
+        "type": "object", "required": ["jsonrpc"], "description": "A JSON-RPC 2.0 answer",
+        "properties": {"jsonrpc": {"const": "2.0"}, "id": {"type": ["string", "integer",
+                                                                    "null"]},
+                       "result": {"type": "object"}, "error": {"type": "object"}}}}}
+    return {"post": {
+        "operationId": "mcp", "tags": ["mcp"], "summary": "Model Context Protocol endpoint "
+        "for AI agents (streamable HTTP, stateless, JSON answers; see /llms.txt)",
+        "requestBody": {"required": True,
+                        "content": {"application/json": {"schema": request}}},
+        "responses": {"200": {"description": "The JSON-RPC answer (a tool error is a "
+                                             "result with isError)", "content": answer},
+                      "202": {"description": "A notification, accepted"},
+                      "400": {"description": "Not a JSON-RPC message (a JSON-RPC error), "
+                                             "or not sent as JSON (a problem)", "content": {
+                                                 **answer, "application/problem+json": {
+                                                     "schema": {"$ref": REF.format(
+                                                         model="Problem")}}}},
+                      "406": {"description": "Accept names neither JSON nor event streams",
+                              "content": answer},
+                      "413": _ref("PayloadTooLarge"),
+                      "429": _ref("TooManyRequests"), "503": _ref("Unavailable")}}}
+
+
 async def _serve(call: Call) -> Body:
     return Body(call.state.part(Contract).body)
 
@@ -316,7 +350,7 @@ METRICS = {"get": {"operationId": "get_metrics", "summary": "Prometheus metrics 
 def endpoints() -> list[Endpoint]:
     """Every endpoint the wrapper serves, from every surface."""
     return [*service.ENDPOINTS, *rest.ENDPOINTS, *release.ENDPOINTS, *charts.ENDPOINTS,
-            *pages.ENDPOINTS, ENDPOINT]
+            *pages.ENDPOINTS, *mcp_http.ENDPOINTS, ENDPOINT]
 
 
 def build_document() -> dict[str, Any]:
@@ -325,6 +359,7 @@ def build_document() -> dict[str, Any]:
     for endpoint in (e for e in endpoints() if e.contract):
         paths[_path(endpoint.path)] = {"get": operation(endpoint, schemas)}
     paths["/graphql"] = _graphql(schemas)
+    paths["/mcp"] = _mcp()
     paths["/metrics"] = METRICS
     for schema in schemas.values():
         _with_names(schema)

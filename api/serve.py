@@ -1,14 +1,19 @@
-"""Run the API under uvicorn, building the embedded default database if it is missing."""
+"""Run the API under uvicorn, or its MCP tools over standard input and output, building
+the embedded default database if it is missing."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import secrets
+import sys
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import anyio
 import orjson
 import uvicorn
 from sqlalchemy.engine import make_url
@@ -64,6 +69,7 @@ def logging_config(text: bool) -> dict[str, Any]:
                                "stream": "ext://sys.stderr"}},
         "loggers": {"dti": {"handlers": ["error"], "level": "INFO", "propagate": False},
                     "strawberry": {"handlers": ["error"], "level": "ERROR", "propagate": False},
+                    "mcp": {"handlers": ["error"], "level": "WARNING", "propagate": False},
                     "uvicorn": {"handlers": ["error"], "level": "INFO", "propagate": False}},
     }
 
@@ -104,4 +110,18 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> int:
                 log_config=logging_config(settings.log_format == "text"),
                 timeout_keep_alive=settings.keep_alive_seconds, **protocol_options(),
                 timeout_graceful_shutdown=10)
+    return 0
+
+
+def run_stdio(settings: Settings) -> int:
+    """`dti-api mcp`: the MCP server over standard input and output, for assistants that
+    start it as a subprocess (no HTTP, no rate limit: the caller owns the process)."""
+    from api.app import create_app
+    from api.mcp.server import build_server
+
+    # Standard output is the protocol's: anything printed before it starts goes to stderr.
+    with contextlib.redirect_stdout(sys.stderr):
+        ensure_database(settings)
+        state = create_app(replace(settings, mcp=False)).state.api
+    anyio.run(build_server(state).run_stdio_async)
     return 0

@@ -136,9 +136,20 @@ class Settings:
     release_dir: str = field(default="", metadata={
         "doc": "Where the data release is built, once per dataset version (empty: "
                "`releases/` beside a SQLite database, else the system's temporary folder)."})
+    mcp: bool = field(default=True, metadata={
+        "doc": "Serve the Model Context Protocol endpoint at /mcp (streamable HTTP, "
+               "stateless, JSON answers) for AI agents; false: /mcp is a 404."})
+    mcp_max_body_bytes: int = field(default=64 * 1024, metadata={
+        "doc": "Largest MCP request body; larger is 413."})
+    mcp_deadline_seconds: float = field(default=10.0, metadata={
+        "doc": "Longest an MCP tool call may run; then it answers a tool error."})
+    mcp_max_result_bytes: int = field(default=512 * 1024, metadata={
+        "doc": "Largest MCP tool result (JSON); a larger one is a tool error asking for "
+               "less."})
     public_url: str = field(default="", metadata={
         "doc": "The service's public address (https://host), for absolute links in the "
-               "catalog metadata and the release; empty: links relative to the document."})
+               "catalog metadata, the release and MCP answers; empty: links relative to the "
+               "document."})
 
     def release_directory(self) -> Path:
         """The release directory: the setting, else beside a SQLite file, else /tmp."""

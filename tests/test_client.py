@@ -31,7 +31,7 @@ ARGUMENTS: dict[str, dict[str, Any]] = {
 }
 # text/html and text/markdown: the body is text
 TEXT = {"get_docs", "get_data_document", "get_metrics", "get_explore_home", "get_explore_ranking",
-        "get_explore_province", "get_explore_coverage"}
+        "get_explore_province", "get_explore_coverage", "get_llms_txt", "get_llms_full_txt"}
 CHARTS = {"get_ranking_chart": {"year": 2022}, "get_series_chart": {"entity": "48,49"},
           "get_profile_chart": {"entity": "48", "year": 2022}, "get_coverage_chart": {}}
 

@@ -19,7 +19,8 @@ EVERY = [(b"access-control-allow-origin", b"*"),
          (b"cross-origin-resource-policy", b"cross-origin")]
 PREFLIGHT = [*EVERY, (b"access-control-allow-methods", b"GET, HEAD, POST, OPTIONS"),
              (b"access-control-allow-headers",
-              b"Accept, Accept-Language, Content-Type, If-None-Match, X-Request-ID"),
+              b"Accept, Accept-Language, Content-Type, If-None-Match, X-Request-ID, "
+              b"Mcp-Protocol-Version, Mcp-Session-Id, Last-Event-ID"),
              (b"access-control-max-age", b"86400"), (b"content-length", b"0")]
 CSP = (b"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        b"font-src 'self' data:; connect-src 'self'; manifest-src 'self'; "

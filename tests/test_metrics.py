@@ -85,7 +85,7 @@ def test_one_json_access_line_per_request_and_request_ids(
             "X-Request-ID": "abc-123.x_Y", "X-Forwarded-For": "203.0.113.9"})
         replaced = client.get("/v1/entities/49", headers={"X-Request-ID": "no spaces allowed"})
         app.state.api.part(Releases).wait()  # its background build reads the catalog too
-        monkeypatch.setattr(catalog, "list_metrics", broken)
+        monkeypatch.setattr(catalog, "paginate", broken)  # under list_metrics
         failed = client.get("/v1/metrics", headers={"X-Request-ID": "boom-1"})
     sys.stdout.buffer.flush()
     lines = [json.loads(line) for line in capsysbinary.readouterr().out.splitlines()]

@@ -9,12 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
 from strawberry.types import Info
 
 from api.app_meta import ATTRIBUTION, LICENCE_CODE
 from api.graphql import types as t
-from api.graphql.context import UserInputError, context, grouped
+from api.graphql.context import context, grouped
+from api.graphql.errors import UserInputError
 from api.services import catalog, figures, rankings, scores
 from api.services.paging import Page, page_request
 from api.services.params import Filter, parse_params
@@ -196,8 +196,3 @@ class Query:
         return _list(info, figures.coverage, figures.CoverageFilter, raw,
                      first, after)
 
-
-def should_mask(error: GraphQLError) -> bool:
-    """Mask unexpected errors only; argument errors and validation messages stay."""
-    return error.original_error is not None and not isinstance(error.original_error,
-                                                               GraphQLError)

@@ -157,7 +157,7 @@ def test_limits_reject_with_their_own_message(client: Any, name: str) -> None:
 def test_cost_counts_every_list_with_its_real_bound(app: Any) -> None:
     """Lists multiply what they hold by their longest length in this dataset; aliases
     and fragments count each use; first bounds a connection by the collection's size."""
-    one = cost(app, "{ entity(code: \"48\") { code scores { id sources { sourceId } } } }")
+    one = cost(app, "{ entity(code: \"48\") { code scores { id sources { id } } } }")
     bounds = list_bounds(app)
     assert one == 1 + 1 + 1 + bounds["scores_per_entity"] * (1 + 1 + bounds[
         "claims_per_figure"] * 1)
@@ -305,6 +305,115 @@ def test_strawberry_private_schema_is_read_in_one_place(app: Any) -> None:
     assert core.type_map["__Type"].fields["isOneOf"].resolve.__qualname__.startswith(
         "fix_is_one_of")
     assert data(app, '{ entity(code: "48") { code } }') == {"entity": {"code": "48"}}
+
+
+FILTERS = {  # root field -> (filter, parameters GraphQL does not take)
+    "indicators": ("IndicatorFilter", {"tree"}), "entities": ("EntityFilter", set()),
+    "ranking": ("RankingRequest", set()), "rankingHistory": ("HistoryRequest", set()),
+    "aggregates": ("AggregateFilter", set()), "statistics": ("StatisticFilter", set()),
+    "sources": ("SourceFilter", set()), "coverage": ("CoverageFilter", set()),
+}
+
+
+@pytest.mark.parametrize("name", FILTERS)
+def test_arguments_are_the_filters_parameters(app: Any, name: str) -> None:
+    from api.graphql.arguments import graphql_name
+    from api.graphql.build import core_schema
+    from api.services import catalog, figures, rankings
+
+    filter_name, skipped = FILTERS[name]
+    parser = next(getattr(m, filter_name) for m in (catalog, figures, rankings)
+                  if hasattr(m, filter_name))
+    field = core_schema(app.state.api.extras["graphql"]).query_type.fields[name]
+    current = [a for a, arg in field.args.items() if arg.deprecation_reason is None]
+    expected = [graphql_name(p) for p in parser.PARAMS if p not in skipped]
+    assert current == [*expected, "first", "after"]
+    for param, spec in parser.PARAMS.items():
+        if param not in skipped:
+            argument = field.args[graphql_name(param)]
+            assert argument.description and spec.description.split(" (")[0] in \
+                argument.description
+
+
+def test_score_filter_input_is_the_score_filter() -> None:
+    from api.graphql.arguments import graphql_name
+    from api.graphql.schema import ScoreFilterInput
+    from api.services.scores import ScoreFilter
+
+    fields = ScoreFilterInput.__strawberry_definition__.fields
+    assert [f.graphql_name or f.python_name for f in fields] == [
+        graphql_name(p) for p in ScoreFilter.PARAMS]
+
+
+ARGUMENT_ERRORS = [
+    ('{ rankingHistory(entity: ["48"], year: "2024:2020") { entries { totalCount } } }',
+     "year"),
+    ('{ rankingHistory(entity: ["48"], years: "2024:2020") { entries { totalCount } } }',
+     "years"),  # the deprecated name, as the client wrote it
+    ('{ entity(code: "48") { series(year: "2024:2020") { year } } }', "year"),
+    ('{ entity(code: "48") { series(years: "2024:2020") { year } } }', "years"),
+    ('{ entity(code: "48") { scores(year: "2024:2020") { year } } }', "year"),
+    ('{ scores(filter: {year: "2024:2020"}) { totalCount } }', "filter.year"),
+    ('{ scores(filter: {entity: ["x y"]}) { totalCount } }', "filter.entity"),
+    ('{ statistics(dateFrom: "2021-13-01") { totalCount } }', "dateFrom"),
+    ('{ coverage(cohort: ["planets"]) { totalCount } }', "cohort"),
+    ('{ metrics(first: 0) { totalCount } }', "first"),
+    ('{ scores(sort: ["nope"]) { totalCount } }', "sort"),
+]
+
+
+@pytest.mark.parametrize("query,parameter", ARGUMENT_ERRORS,
+                         ids=[f"{p}-{i}" for i, (_, p) in enumerate(ARGUMENT_ERRORS)])
+def test_argument_errors_name_the_graphql_argument(app: Any, query: str,
+                                                   parameter: str) -> None:
+    (error,) = execute(app, query).errors
+    assert error.extensions["code"] == "BAD_USER_INPUT"
+    assert [e["parameter"] for e in error.extensions["errors"]] == [parameter]
+    assert error.message.startswith(f"{parameter}: ")
+
+
+def test_renamed_arguments_keep_their_old_name_deprecated(app: Any) -> None:
+    from api.graphql.build import core_schema
+
+    schema = core_schema(app.state.api.extras["graphql"])
+    for field in (schema.query_type.fields["rankingHistory"],
+                  schema.type_map["Entity"].fields["series"]):
+        assert field.args["year"].deprecation_reason is None
+        assert "Use `year`" in field.args["years"].deprecation_reason
+    new = data(app, '{ rankingHistory(entity: ["48"], year: "2020:2022") { entries { '
+                    'edges { node { year rank } } } } }')
+    old = data(app, '{ rankingHistory(entity: ["48"], years: "2020:2022") { entries { '
+                    'edges { node { year rank } } } } }')
+    assert new == old and len(new["rankingHistory"]["entries"]["edges"]) == 3
+    both = execute(app, '{ entity(code: "48") { series(year: "2020", years: "2021") { '
+                        "year } } }")
+    assert "not both" in both.errors[0].message
+
+
+def test_sources_have_one_shape_everywhere(app: Any) -> None:
+    """Every `sources` field lists Source objects; what each source said is `claims`."""
+    from graphql import get_named_type
+
+    from api.graphql.build import core_schema
+
+    schema = core_schema(app.state.api.extras["graphql"])
+    sources = {t.name: str(t.fields["sources"].type) for t in schema.type_map.values()
+               if not t.name.startswith("__") and "sources" in getattr(t, "fields", {})
+               and t is not schema.query_type}
+    assert set(sources) == {"Score", "Aggregate", "SeriesPoint", "RankingEntry"}
+    assert set(sources.values()) == {"[Source!]!"}
+    assert {str(get_named_type(schema.type_map[t].fields["claims"].type))
+            for t in ("Score", "Aggregate")} == {"Claim"}
+    shape = "sources { id url publisher tier }"
+    got = data(app, f"""{{ scores(filter: {{year: "2022", entity: ["48"]}}, first: 3) {{
+        edges {{ node {{ {shape} claims {{ sourceId value }} }} }} }}
+      aggregates(first: 3) {{ edges {{ node {{ {shape} }} }} }}
+      entity(code: "48") {{ series {{ {shape} }} }}
+      ranking(year: 2022, first: 3) {{ entries {{ edges {{ node {{ {shape} }} }} }} }} }}""")
+    score = got["scores"]["edges"][0]["node"]
+    assert score["sources"] and {s["id"] for s in score["sources"]} == {
+        c["sourceId"] for c in score["claims"]}
+    assert got["entity"]["series"][0]["sources"][0]["url"]
 
 
 def test_introspection_is_priced_at_its_answer(app: Any) -> None:

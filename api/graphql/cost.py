@@ -48,8 +48,9 @@ from api.services.paging import DEFAULT_LIMIT
 # (type, field) -> the bound (a key of catalog.list_bounds) of the list of objects it
 # returns; a test holds every such field of the schema to have one.
 LIST_BOUNDS = {
-    ("Score", "sources"): "claims_per_figure", ("Score", "conflicts"): "claims_per_figure",
-    ("Aggregate", "sources"): "claims_per_figure",
+    ("Score", "sources"): "claims_per_figure", ("Score", "claims"): "claims_per_figure",
+    ("Score", "conflicts"): "claims_per_figure",
+    ("Aggregate", "sources"): "claims_per_figure", ("Aggregate", "claims"): "claims_per_figure",
     ("Aggregate", "conflicts"): "claims_per_figure",
     ("SeriesPoint", "sources"): "claims_per_figure",
     ("RankingEntry", "sources"): "claims_per_figure",

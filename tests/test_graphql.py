@@ -438,3 +438,25 @@ def test_aliases_in_fragments_count_at_every_use(client: Any) -> None:
         "query": f"query {{ ...A ...A }} fragment A on Query {{ {aliases} }}"}).json()
     assert "at least 16 aliases found" in body["errors"][0]["message"]
 
+
+def test_readme_quotes_the_costs_the_code_computes(app: Any) -> None:
+    import re
+    from pathlib import Path
+
+    from graphql import get_introspection_query
+
+    from api.graphql.build import VALIDATION_BUDGET
+    from api.graphql.introspection import INTROSPECTION_BUDGET
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## GraphQL"):readme.index("## Performance")]
+    quoted = re.findall(r"`(\{[^`]*\})` costs ([\d,]+)", section)
+    assert len(quoted) == 3
+    for query, number in quoted:
+        assert cost(app, query) == int(number.replace(",", "")), query
+    full = get_introspection_query(descriptions=True, specified_by_url=True,
+                                   directive_is_repeatable=True, schema_description=True,
+                                   input_value_deprecation=True, one_of=True)
+    assert f"GraphiQL sends costs {cost(app, full):,}" in " ".join(section.split())
+    assert f"may use {INTROSPECTION_BUDGET:,} at most" in section
+    assert f"stops after {VALIDATION_BUDGET:,}" in " ".join(section.split())

@@ -73,7 +73,7 @@ CONNECTIONS = {"frameworks": "frameworks", "indicators": "indicators", "entities
 PER_INDICATOR = {("Entity", "series"), ("Entity", "scores")}  # times the indicators asked
 # A document has at most graphql_max_tokens (2,000) tokens, so far fewer selections; the
 # data walk visits each once and introspection at most its budget: a safety net.
-WORK_LIMIT = 20_000 + 2 * INTROSPECTION_BUDGET
+WORK_LIMIT = 10_000 + INTROSPECTION_BUDGET
 
 Poly = tuple[int, ...]  # a price: coefficients of 1, page, page², ...
 ZERO: Poly = (0,)

@@ -10,6 +10,7 @@ waits for and a shutdown never waits longer than the deadline.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from contextvars import ContextVar
@@ -38,6 +39,9 @@ from api.graphql.errors import client_error
 # a few dozen; a longer literal is refused before graphql-core's int() meets Python's
 # 4,300-digit limit (a ValueError, that is a 500, for a 4,301-digit literal).
 MAX_NUMBER_CHARS = 40
+# A longer literal has a run of at least 12 digits (a Float has at most three runs: whole,
+# fraction, exponent): documents without one skip the walk.
+DIGITS = re.compile(r"[0-9]{12}")
 CHECK_EVERY = 128  # validation nodes between two deadline checks
 
 
@@ -140,7 +144,7 @@ class Guard(SchemaExtension):
     def on_validate(self) -> Iterator[None]:
         self._check_deadline()
         document = self.execution_context.graphql_document
-        if document is not None:
+        if document is not None and DIGITS.search(self.execution_context.query or ""):
             visit(document, _Numbers())
         yield
 

@@ -133,7 +133,9 @@ def fix_is_one_of(schema: GraphQLSchema) -> None:
     came with strawberry-graphql/strawberry#3528 ("Fix oneOf introspection", whose review
     flagged it); graphql-core itself answers isOneOf (graphql-python/graphql-core#241)
     with exactly this rule. strawberry puts its field on graphql-core's shared `__Type`,
-    so this replaces the resolver on that shared field, after each schema is built.
+    so this replaces the resolver on that shared field, after each schema is built; a
+    plain strawberry.Schema built later in the same process puts the raising one back
+    (bench/fields.py builds one after ours, and asks no introspection).
     """
     def is_one_of(type_: Any, _info: Any) -> bool | None:
         if not is_input_object_type(type_):

@@ -5,11 +5,18 @@ Each test is one of the failures seen on the public internet, turned into a chec
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
+import os
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -617,3 +624,248 @@ def test_a_search_of_marks_alone_matches_nothing_silently(client: Any) -> None:
     response = client.get("/v1/entities?q=%CC%81%CC%81")
     assert response.status_code == 400
     assert response.json()["errors"][0]["parameter"] == "q"
+
+
+# --- GraphQL (issue 18): pricing, deadlines, logs and HEAD --------------------------------
+# Each test below failed on the code before issue 18's GraphQL work; the report of that
+# change gives the figures before and after.
+
+
+ROOT = Path(__file__).resolve().parents[1]
+CHILD = """
+import socket, sys, uvicorn
+from api.app import create_app
+from api.settings import Settings
+sock = socket.socket()
+sock.bind(("127.0.0.1", 0))
+print(sock.getsockname()[1], flush=True)
+app = create_app(Settings(database_url=sys.argv[1], rate_limit="", graphql_deadline_seconds=2.0,
+                          cache_max_entries=0, chart_renders=1))
+uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on",
+                              timeout_graceful_shutdown=10)).run(sockets=[sock])
+"""
+
+
+def fragment_chain(k: int) -> str:
+    """The issue's document: F0 is 40 __typename; each Fi spreads F(i-1) twice."""
+    parts = ["fragment F0 on Query { " + " ".join(["__typename"] * 40) + " }"]
+    parts += [f"fragment F{i} on Query {{ ...F{i - 1} ...F{i - 1} __typename }}"
+              for i in range(1, k)]
+    return f"query {{ ...F{k - 1} }} " + " ".join(parts)
+
+
+def spawn(sqlite_url: str) -> tuple[subprocess.Popen[bytes], tuple[str, int]]:
+    """The app under uvicorn in a process of its own (one this test may kill)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DTI_")}
+    process = subprocess.Popen([sys.executable, "-c", CHILD, sqlite_url], cwd=ROOT, env=env,
+                               stdout=subprocess.PIPE)
+    assert process.stdout is not None
+    address = ("127.0.0.1", int(process.stdout.readline()))
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(address, timeout=1).close()
+            return process, address
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise AssertionError("the server did not start")
+
+
+def post(address: tuple[str, int], document: str, wait: bool = True,
+         timeout: float = 5.0) -> socket.socket | dict[str, Any]:
+    body = json.dumps({"query": document}).encode()
+    conn = socket.create_connection(address, timeout=timeout)
+    conn.sendall(b"POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                 b"Connection: close\r\nContent-Length: " + str(len(body)).encode()
+                 + b"\r\n\r\n" + body)
+    if not wait:
+        return conn
+    with conn:
+        answer = b""
+        while chunk := conn.recv(65536):
+            answer += chunk
+    return dict(json.loads(answer.split(b"\r\n\r\n", 1)[1]))
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.kill()
+    process.wait(10)
+    if process.stdout is not None:
+        process.stdout.close()
+
+
+def test_a_fragment_chain_is_refused_at_once_and_ties_up_no_thread(sqlite_url: str) -> None:
+    """1.4 KB took hours of CPU to price; 40 of them held every worker thread."""
+    process, address = spawn(sqlite_url)
+    try:
+        started = time.perf_counter()
+        answer = post(address, fragment_chain(20))
+        assert isinstance(answer, dict)
+        assert answer["errors"][0]["extensions"]["code"] == "COST_LIMIT"
+        assert time.perf_counter() - started < 1.0
+        attackers = [post(address, fragment_chain(22), wait=False) for _ in range(40)]
+        time.sleep(0.5)
+        status, seconds = get(address, "/v1/rankings?year=2021&limit=3")
+        assert status == 200 and seconds < 2.0, seconds
+        for conn in attackers:
+            assert isinstance(conn, socket.socket)
+            conn.close()
+    finally:
+        stop(process)
+
+
+def test_sigterm_does_not_wait_for_graphql_work(sqlite_url: str) -> None:
+    process, address = spawn(sqlite_url)
+    try:
+        held = [post(address, fragment_chain(24), wait=False) for _ in range(4)]
+        time.sleep(0.5)
+        started = time.perf_counter()
+        process.send_signal(signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(15)
+        assert process.poll() is not None, "still running 15 s after SIGTERM"
+        assert time.perf_counter() - started < 8  # the 2 s deadline, not the work, bounds it
+        for conn in held:
+            assert isinstance(conn, socket.socket)
+            conn.close()
+    finally:
+        stop(process)
+
+
+def test_graphql_work_stops_when_its_client_goes_away(sqlite_url: str,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from api.services import catalog
+
+    calls: list[str] = []
+    real = catalog.get_entity
+
+    def slow(ctx: Any, code: str) -> Any:
+        calls.append(code)
+        time.sleep(0.1)
+        return real(ctx, code)
+
+    monkeypatch.setattr(catalog, "get_entity", slow)
+    app = make_app(sqlite_url, cache_max_entries=0)
+    document = "{ " + " ".join(f'e{i}: entity(code: "{i + 1:02d}") {{ code }}'
+                               for i in range(12)) + " }"  # 12 calls, 1.2 s in all
+    for address in serve(app):
+        conn = post(address, document, wait=False)
+        assert isinstance(conn, socket.socket)
+        time.sleep(0.3)
+        conn.close()  # the client gives up
+        time.sleep(1.5)
+    assert len(calls) <= 6, calls  # stopped at the next check, not after all 12
+
+
+def test_the_deadline_covers_parsing_validation_and_pricing(sqlite_url: str) -> None:
+    """`{ dataset { version } }` calls no service: only a deadline checked before
+    execution stops it (deadline 0 s: any check is past it)."""
+    app = make_app(sqlite_url, graphql_deadline_seconds=0.0, cache_max_entries=0)
+    with TestClient(app) as client:
+        body = client.post("/graphql", json={"query": "{ dataset { version } }"}).json()
+    assert body["errors"][0]["extensions"]["code"] == "TIMEOUT" and body["data"] is None
+
+
+def test_a_variable_default_is_priced_like_the_literal(client: Any) -> None:
+    shape = ("{ edges { node { id value sources { sourceId url publisher source { title } } "
+             "entity { series { year value rank sources { id } } } } } }")
+    literal = client.post("/graphql", json={"query": f"{{ scores(first: 1000) {shape} }}"})
+    default = client.post("/graphql", json={
+        "query": f"query($f: Int = 1000) {{ scores(first: $f) {shape} }}"})
+    given = client.post("/graphql", json={
+        "query": f"query($f: Int) {{ scores(first: $f) {shape} }}", "variables": {"f": 1000}})
+    errors = [r.json()["errors"][0]["extensions"] for r in (literal, default, given)]
+    assert [e["code"] for e in errors] == ["COST_LIMIT"] * 3
+    assert errors[0]["cost"] == errors[1]["cost"] == errors[2]["cost"] > 50_000
+
+
+def test_introspection_is_priced_so_aliases_cannot_build_megabytes(client: Any) -> None:
+    one = ("__schema { types { name fields { name args { name type { name ofType { name } } }"
+           " type { name ofType { name ofType { name } } } } } }")
+    response = client.post("/graphql", json={
+        "query": "{ " + " ".join(f"a{i}: {one}" for i in range(15)) + " }"})
+    assert response.json()["errors"][0]["extensions"]["code"] == "COST_LIMIT"
+    assert len(response.content) < 1000
+    alone = client.post("/graphql", json={"query": "{ " + one + " }"})  # one is fine
+    assert "errors" not in alone.json() and len(alone.content) < 200_000
+
+
+def graphql_records(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.name.startswith(("dti", "strawberry"))]
+
+
+def test_introspecting_wrapper_types_logs_nothing(client: Any,
+                                                 caplog: pytest.LogCaptureFixture) -> None:
+    """90 bytes wrote 277 KB of tracebacks (strawberry's isOneOf raising per wrapper)."""
+    caplog.set_level(logging.INFO)
+    query = ("{ __schema { types { fields { type { isOneOf ofType { isOneOf ofType { isOneOf"
+             " } } } } } } }")
+    body = client.post("/graphql", json={"query": query}).json()
+    assert "errors" not in body, body["errors"][:1]
+    assert not graphql_records(caplog)
+
+
+def test_a_dependency_raising_per_item_is_logged_once(app: Any, client: Any,
+                                                      caplog: pytest.LogCaptureFixture,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from api.graphql.build import core_schema
+
+    def broken(obj: Any, info: Any) -> Any:  # strawberry's isOneOf before the workaround
+        return obj.extensions["strawberry-definition"].is_one_of
+
+    field = core_schema(app.state.api.extras["graphql"]).type_map["__Type"].fields["isOneOf"]
+    monkeypatch.setattr(field, "resolve", broken)
+    caplog.set_level(logging.INFO)
+    query = "{ __schema { types { fields { type { isOneOf ofType { isOneOf } } } } } }"
+    body = client.post("/graphql", json={"query": query}).json()
+    assert len(body["errors"]) > 100  # every wrapper type still answers null, masked
+    (record,) = graphql_records(caplog)
+    assert record.levelno == logging.ERROR and f"{len(body['errors'])} unexpected" in \
+        record.getMessage()
+
+
+CLIENT_FAULTS = [
+    ("query($n: Int) { metrics(first: $n) { totalCount } }", {"n": "x"}),
+    ("query($n: Int!) { metrics(first: $n) { totalCount } }", {}),
+    ("{ metrics(first: 99999999999) { totalCount } }", None),
+    ("{ metrics(first: " + "9" * 4301 + ") { totalCount } }", None),
+    ("{ nope }", None),
+    ("{ entity(code: 48) { code } }", None),
+]
+
+
+@pytest.mark.parametrize("query,variables", CLIENT_FAULTS,
+                         ids=["variable-type", "variable-missing", "int-range", "int-4301",
+                              "unknown-field", "argument-type"])
+def test_client_faults_are_clear_errors_and_never_logged(
+        client: Any, caplog: pytest.LogCaptureFixture, query: str,
+        variables: dict[str, Any] | None) -> None:
+    caplog.set_level(logging.INFO)
+    response = client.post("/graphql", json={"query": query, "variables": variables})
+    assert response.status_code == 200
+    (error,) = response.json()["errors"]
+    assert error["message"] != "Unexpected error.", error
+    assert not graphql_records(caplog), [r.getMessage()[:200] for r in caplog.records]
+
+
+def test_head_answers_like_get_without_a_body(sqlite_url: str) -> None:
+    app = make_app(sqlite_url)
+    url = "/graphql?query=%7B%20dataset%20%7B%20version%20%7D%20%7D"
+    with TestClient(app) as client:
+        head = client.head(url)  # before any GET: nothing cached yet
+        get = client.get(url)
+        again = client.head(url)
+    assert head.status_code == get.status_code == again.status_code == 200
+    assert head.content == b"" == again.content and get.json()["data"]["dataset"]["version"]
+    for name in ("etag", "content-type", "cache-control"):
+        assert head.headers[name] == get.headers[name] == again.headers[name], name
+
+
+def test_repeated_fields_cannot_buy_seconds_of_validation(client: Any) -> None:
+    """One field 200 times (4 KB): graphql-core compares every pair, 0.12 s of CPU under
+    its default budget (0.7 s for 450 times, 9 KB); ours stops it after 10,000 steps."""
+    document = "{ " + " ".join(["dataset { version }"] * 200) + " }"
+    body = client.post("/graphql", json={"query": document}).json()
+    assert body["data"] is None and "Validation aborted" in body["errors"][0]["message"]

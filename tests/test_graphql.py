@@ -157,26 +157,84 @@ def test_limits_reject_with_their_own_message(client: Any, name: str) -> None:
 def test_cost_counts_every_list_with_its_real_bound(app: Any) -> None:
     """Lists multiply what they hold by their longest length in this dataset; aliases
     and fragments count each use; first bounds a connection by the collection's size."""
-    from graphql import parse
-
-    from api.graphql.cost import Cost
-    from api.services.catalog import list_bounds
-
-    schema = app.state.api.extras["graphql"]._schema
-    with app.state.api.query() as query:
-        bounds = list_bounds(query.conn)
-
-    def cost(text: str, **variables: Any) -> int:
-        document = parse(text)
-        return Cost(schema, document, bounds, variables).operation(document, None)
-
-    one = cost("{ entity(code: \"48\") { code scores { id sources { sourceId } } } }")
+    one = cost(app, "{ entity(code: \"48\") { code scores { id sources { id } } } }")
+    bounds = list_bounds(app)
     assert one == 1 + 1 + 1 + bounds["scores_per_entity"] * (1 + 1 + bounds[
         "claims_per_figure"] * 1)
-    assert cost("{ a: entity(code: \"48\") { code } b: entity(code: \"49\") { code } }") == 4
-    assert cost("query { ...F ...F } fragment F on Query { dataset { version } }") == 4
-    page = cost("query($n: Int) { entities(first: $n) { edges { node { code } } } }", n=1000)
+    assert cost(app, "{ a: entity(code: \"48\") { code } b: entity(code: \"49\") { code } }") \
+        == 4
+    assert cost(app, "query { ...F ...F } fragment F on Query { dataset { version } }") == 4
+    query = "query($n: Int) { entities(first: $n) { edges { node { code } } } }"
+    page = cost(app, query, n=1000)
     assert page == 1 + 1 + bounds["entities"] * (1 + 1)  # first=1000 > 126 entities
+    # every source of an argument: literal, variable, variable's default, field default
+    assert cost(app, query.replace("$n: Int", "$n: Int = 1000")) == page
+    assert cost(app, query.replace("$n", "1000").replace("query(1000: Int) ", "")) == page
+    assert cost(app, query) == 1 + 1 + 100 * 2  # no value: the default page, 100
+    fragment = ("query($n: Int = 3) { entities(first: $n) { ...E } } "
+                "fragment E on EntityConnection { edges { node { code } } totalCount }")
+    assert cost(app, fragment) == 1 + 1 + 3 * 2 + 1  # a fragment inside the connection
+
+
+def list_bounds(app: Any) -> dict[str, int]:
+    from api.services.catalog import list_bounds as measure
+
+    with app.state.api.query() as query:
+        return measure(query.conn)
+
+
+def cost(app: Any, text: str, **variables: Any) -> int:
+    from graphql import parse
+
+    from api.graphql.build import core_schema
+    from api.graphql.cost import Cost
+
+    document = parse(text)
+    walk = Cost(core_schema(app.state.api.extras["graphql"]), document, list_bounds(app),
+                variables)
+    return walk.operation(document, None)
+
+
+def test_pricing_work_is_linear_in_the_document(app: Any) -> None:
+    """Each fragment is priced once: a chain of fragments that each spread the previous
+    one twice (exponential to expand) takes work in proportion to its length."""
+    from graphql import parse
+
+    from api.graphql.build import core_schema
+    from api.graphql.cost import Cost
+    from tests.test_abuse import fragment_chain
+
+    def work(k: int) -> tuple[int, int]:
+        document = parse(fragment_chain(k))
+        walk = Cost(core_schema(app.state.api.extras["graphql"]), document, {}, {})
+        return walk.operation(document, None), walk.meter.work
+
+    (price20, work20), (price40, work40) = work(20), work(40)
+    assert price20 == 2 ** 19 * 40 + 2 ** 19 - 1 and price40 == 2 ** 39 * 40 + 2 ** 39 - 1
+    assert work20 == 40 + 3 * 19 + 1 and work40 == 40 + 3 * 39 + 1  # one visit per selection
+    budget = Cost(core_schema(app.state.api.extras["graphql"]), parse(fragment_chain(40)), {},
+                  {}, budget=50_000)
+    assert budget.operation(parse(fragment_chain(40)), None) > 50_000
+    assert budget.meter.work < work40  # it stops once past the budget
+
+
+def test_every_list_field_has_a_bound(app: Any) -> None:
+    from graphql import GraphQLObjectType, get_named_type
+
+    from api.graphql.build import core_schema
+    from api.graphql.cost import CONNECTIONS, LIST_BOUNDS
+    from api.graphql.introspection import is_list
+
+    schema = core_schema(app.state.api.extras["graphql"])
+    lists = {(t.name, n) for t in schema.type_map.values() if isinstance(t, GraphQLObjectType)
+             and not t.name.startswith("__") for n, f in t.fields.items()
+             if is_list(f.type) and isinstance(get_named_type(f.type), GraphQLObjectType)
+             and n != "edges"}  # edges: a connection's page
+    assert lists == set(LIST_BOUNDS)
+    bounds = list_bounds(app)
+    assert set(LIST_BOUNDS.values()) | set(CONNECTIONS.values()) <= set(bounds)
+    connections = {n for n, f in schema.query_type.fields.items() if "first" in f.args}
+    assert connections == set(CONNECTIONS)
 
 
 def test_oversize_body_is_413(client: Any) -> None:
@@ -192,7 +250,7 @@ def test_unexpected_errors_are_masked(app: Any, monkeypatch: pytest.MonkeyPatch)
     def boom(*args: Any) -> Any:
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(catalog, "list_metrics", boom)
+    monkeypatch.setattr(catalog, "paginate", boom)  # what list_metrics calls
     result = execute(app, "{ metrics { totalCount } }")
     assert result.errors[0].message == "Unexpected error."
     assert "secret" not in str(result.errors[0].formatted)
@@ -227,3 +285,178 @@ def test_every_read_model_field_is_a_graphql_field_and_back() -> None:
         assert keys <= plain, (model.__name__, keys - plain)
         assert plain - keys <= {"entries"}, (model.__name__, plain - keys)  # Ranking's page
         assert not resolved & keys, model.__name__
+
+
+def test_strawberry_private_schema_is_read_in_one_place(app: Any) -> None:
+    """strawberry keeps the graphql-core schema in the private `_schema`; build.core_schema
+    reads it (cost, direct resolvers, isOneOf). If an upgrade moves it, this fails by name."""
+    import strawberry
+    from graphql import GraphQLSchema
+
+    from api.graphql.build import core_schema
+
+    schema = app.state.api.extras["graphql"]
+    assert isinstance(schema, strawberry.Schema)
+    assert isinstance(getattr(schema, "_schema", None), GraphQLSchema), \
+        "strawberry.Schema._schema is gone: update api.graphql.build.core_schema"
+    core = core_schema(schema)
+    # the schema we changed is the one that executes: direct resolvers and isOneOf
+    assert core.type_map["Entity"].fields["code"].resolve.__qualname__.startswith("_key")
+    assert core.type_map["__Type"].fields["isOneOf"].resolve.__qualname__.startswith(
+        "fix_is_one_of")
+    assert data(app, '{ entity(code: "48") { code } }') == {"entity": {"code": "48"}}
+
+
+FILTERS = {  # root field -> (filter, parameters GraphQL does not take)
+    "indicators": ("IndicatorFilter", {"tree"}), "entities": ("EntityFilter", set()),
+    "ranking": ("RankingRequest", set()), "rankingHistory": ("HistoryRequest", set()),
+    "aggregates": ("AggregateFilter", set()), "statistics": ("StatisticFilter", set()),
+    "sources": ("SourceFilter", set()), "coverage": ("CoverageFilter", set()),
+}
+
+
+@pytest.mark.parametrize("name", FILTERS)
+def test_arguments_are_the_filters_parameters(app: Any, name: str) -> None:
+    from api.graphql.arguments import graphql_name
+    from api.graphql.build import core_schema
+    from api.services import catalog, figures, rankings
+
+    filter_name, skipped = FILTERS[name]
+    parser = next(getattr(m, filter_name) for m in (catalog, figures, rankings)
+                  if hasattr(m, filter_name))
+    field = core_schema(app.state.api.extras["graphql"]).query_type.fields[name]
+    current = [a for a, arg in field.args.items() if arg.deprecation_reason is None]
+    expected = [graphql_name(p) for p in parser.PARAMS if p not in skipped]
+    assert current == [*expected, "first", "after"]
+    for param, spec in parser.PARAMS.items():
+        if param not in skipped:
+            argument = field.args[graphql_name(param)]
+            assert argument.description and spec.description.split(" (")[0] in \
+                argument.description
+
+
+def test_score_filter_input_is_the_score_filter() -> None:
+    from api.graphql.arguments import graphql_name
+    from api.graphql.schema import ScoreFilterInput
+    from api.services.scores import ScoreFilter
+
+    fields = ScoreFilterInput.__strawberry_definition__.fields
+    assert [f.graphql_name or f.python_name for f in fields] == [
+        graphql_name(p) for p in ScoreFilter.PARAMS]
+
+
+ARGUMENT_ERRORS = [
+    ('{ rankingHistory(entity: ["48"], year: "2024:2020") { entries { totalCount } } }',
+     "year"),
+    ('{ rankingHistory(entity: ["48"], years: "2024:2020") { entries { totalCount } } }',
+     "years"),  # the deprecated name, as the client wrote it
+    ('{ entity(code: "48") { series(year: "2024:2020") { year } } }', "year"),
+    ('{ entity(code: "48") { series(years: "2024:2020") { year } } }', "years"),
+    ('{ entity(code: "48") { scores(year: "2024:2020") { year } } }', "year"),
+    ('{ scores(filter: {year: "2024:2020"}) { totalCount } }', "filter.year"),
+    ('{ scores(filter: {entity: ["x y"]}) { totalCount } }', "filter.entity"),
+    ('{ statistics(dateFrom: "2021-13-01") { totalCount } }', "dateFrom"),
+    ('{ coverage(cohort: ["planets"]) { totalCount } }', "cohort"),
+    ('{ metrics(first: 0) { totalCount } }', "first"),
+    ('{ scores(sort: ["nope"]) { totalCount } }', "sort"),
+]
+
+
+@pytest.mark.parametrize("query,parameter", ARGUMENT_ERRORS,
+                         ids=[f"{p}-{i}" for i, (_, p) in enumerate(ARGUMENT_ERRORS)])
+def test_argument_errors_name_the_graphql_argument(app: Any, query: str,
+                                                   parameter: str) -> None:
+    (error,) = execute(app, query).errors
+    assert error.extensions["code"] == "BAD_USER_INPUT"
+    assert [e["parameter"] for e in error.extensions["errors"]] == [parameter]
+    assert error.message.startswith(f"{parameter}: ")
+
+
+def test_renamed_arguments_keep_their_old_name_deprecated(app: Any) -> None:
+    from api.graphql.build import core_schema
+
+    schema = core_schema(app.state.api.extras["graphql"])
+    for field in (schema.query_type.fields["rankingHistory"],
+                  schema.type_map["Entity"].fields["series"]):
+        assert field.args["year"].deprecation_reason is None
+        assert "Use `year`" in field.args["years"].deprecation_reason
+    new = data(app, '{ rankingHistory(entity: ["48"], year: "2020:2022") { entries { '
+                    'edges { node { year rank } } } } }')
+    old = data(app, '{ rankingHistory(entity: ["48"], years: "2020:2022") { entries { '
+                    'edges { node { year rank } } } } }')
+    assert new == old and len(new["rankingHistory"]["entries"]["edges"]) == 3
+    both = execute(app, '{ entity(code: "48") { series(year: "2020", years: "2021") { '
+                        "year } } }")
+    assert "not both" in both.errors[0].message
+
+
+def test_sources_have_one_shape_everywhere(app: Any) -> None:
+    """Every `sources` field lists Source objects; what each source said is `claims`."""
+    from graphql import get_named_type
+
+    from api.graphql.build import core_schema
+
+    schema = core_schema(app.state.api.extras["graphql"])
+    sources = {t.name: str(t.fields["sources"].type) for t in schema.type_map.values()
+               if not t.name.startswith("__") and "sources" in getattr(t, "fields", {})
+               and t is not schema.query_type}
+    assert set(sources) == {"Score", "Aggregate", "SeriesPoint", "RankingEntry"}
+    assert set(sources.values()) == {"[Source!]!"}
+    assert {str(get_named_type(schema.type_map[t].fields["claims"].type))
+            for t in ("Score", "Aggregate")} == {"Claim"}
+    shape = "sources { id url publisher tier }"
+    got = data(app, f"""{{ scores(filter: {{year: "2022", entity: ["48"]}}, first: 3) {{
+        edges {{ node {{ {shape} claims {{ sourceId value }} }} }} }}
+      aggregates(first: 3) {{ edges {{ node {{ {shape} }} }} }}
+      entity(code: "48") {{ series {{ {shape} }} }}
+      ranking(year: 2022, first: 3) {{ entries {{ edges {{ node {{ {shape} }} }} }} }} }}""")
+    score = got["scores"]["edges"][0]["node"]
+    assert score["sources"] and {s["id"] for s in score["sources"]} == {
+        c["sourceId"] for c in score["claims"]}
+    assert got["entity"]["series"][0]["sources"][0]["url"]
+
+
+def test_introspection_is_priced_at_its_answer(app: Any) -> None:
+    """The full introspection query (every option, as GraphiQL sends it) is priced at the
+    fields it returns, runs, and stays well inside the introspection budget."""
+    from graphql import get_introspection_query
+
+    from api.graphql.introspection import INTROSPECTION_BUDGET
+    from tests.test_graphql_fuzz import answer_fields
+
+    query = get_introspection_query(descriptions=True, specified_by_url=True,
+                                    directive_is_repeatable=True, schema_description=True,
+                                    input_value_deprecation=True, one_of=True)
+    price = cost(app, query)
+    assert price == answer_fields(data(app, query))  # exact, not a bound
+    assert price * 1.5 < INTROSPECTION_BUDGET, price
+
+
+def test_aliases_in_fragments_count_at_every_use(client: Any) -> None:
+    aliases = " ".join(f"a{i}: dataset {{ version }}" for i in range(8))
+    body = client.post("/graphql", json={
+        "query": f"query {{ ...A ...A }} fragment A on Query {{ {aliases} }}"}).json()
+    assert "at least 16 aliases found" in body["errors"][0]["message"]
+
+
+def test_readme_quotes_the_costs_the_code_computes(app: Any) -> None:
+    import re
+    from pathlib import Path
+
+    from graphql import get_introspection_query
+
+    from api.graphql.build import VALIDATION_BUDGET
+    from api.graphql.introspection import INTROSPECTION_BUDGET
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## GraphQL"):readme.index("## Performance")]
+    quoted = re.findall(r"`(\{[^`]*\})` costs ([\d,]+)", section)
+    assert len(quoted) == 3
+    for query, number in quoted:
+        assert cost(app, query) == int(number.replace(",", "")), query
+    full = get_introspection_query(descriptions=True, specified_by_url=True,
+                                   directive_is_repeatable=True, schema_description=True,
+                                   input_value_deprecation=True, one_of=True)
+    assert f"GraphiQL sends costs {cost(app, full):,}" in " ".join(section.split())
+    assert f"may use {INTROSPECTION_BUDGET:,} at most" in section
+    assert f"stops after {VALIDATION_BUDGET:,}" in " ".join(section.split())

@@ -8,15 +8,15 @@ query costs one statement per field and depth, never one per row, and no resolve
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterable
 from contextlib import ExitStack
 from typing import Any, TypeVar
 
-from graphql import GraphQLError
 from strawberry.types import Info
 
 from api.errors import ApiError
+from api.graphql.errors import to_graphql_error
+from api.graphql.guard import Deadline
 from api.services.context import QueryContext
 from api.services.params import Filter
 
@@ -25,31 +25,14 @@ Row = dict[str, Any]
 GROUP = "_group"  # the key under which a row keeps its group
 
 
-class UserInputError(GraphQLError):
-    """A client error: shown with a code in `extensions` (never masked, never logged)."""
-
-
-def to_graphql_error(error: ApiError, names: dict[str, str] | None = None) -> GraphQLError:
-    """An ApiError as a GraphQL error; `names` maps REST parameter names to GraphQL ones."""
-    names = names or {}
-    code = {400: "BAD_USER_INPUT", 404: "NOT_FOUND", 504: "TIMEOUT"}.get(error.status,
-                                                                         "UNAVAILABLE")
-    errors = [{**e, "parameter": names.get(e["parameter"], e["parameter"])}
-              for e in error.errors]
-    message = "; ".join(f"{e['parameter']}: {e['message']}" for e in errors) or error.detail
-    return UserInputError(message, extensions={"code": code, "errors": errors})
-
-
 class GraphQLContext:
-    def __init__(self, open_query: Callable[[], Any], dataset: Any,
-                 deadline_seconds: float) -> None:
+    def __init__(self, open_query: Callable[[], Any], dataset: Any, deadline: Deadline) -> None:
         self._open, self._stack = open_query, ExitStack()
         self._query: QueryContext | None = None
         self._parsed: dict[tuple[Any, str], Any] = {}
         self.dataset = dataset  # api.db.Database: version, built_at, synthetic
-        self.deadline = time.monotonic() + deadline_seconds
-        self.seconds = deadline_seconds
-        self.cost = 0  # the static cost, set when the query is validated
+        self.deadline = deadline
+        self.cost = 0  # the static cost (at most the budget), set when the query is priced
 
     @property
     def query(self) -> QueryContext:
@@ -58,27 +41,24 @@ class GraphQLContext:
             self._query = self._stack.enter_context(self._open())
         return self._query
 
-    def parsed(self, parser: type[Filter], raw: dict[str, Any]) -> Any:
-        """`parser.parse(raw)`, remembered for the request (nested fields repeat theirs)."""
+    def parsed(self, parser: type[Filter], raw: dict[str, Any],
+               names: dict[str, str] | None = None) -> Any:
+        """`parser.parse(raw)`, remembered for the request (nested fields repeat theirs);
+        errors name the GraphQL arguments (`names`: service parameter -> argument)."""
         key = (parser, repr(sorted(raw.items())))
         if key not in self._parsed:
             try:
                 self._parsed[key] = parser.parse(raw)
             except ApiError as error:
-                raise to_graphql_error(error) from None
+                raise to_graphql_error(error, names) from None
         return self._parsed[key]
 
     def close(self) -> None:
         self._stack.close()
 
-    def check_deadline(self) -> None:
-        if time.monotonic() > self.deadline:
-            raise UserInputError(f"the query ran longer than {self.seconds:g} s and was "
-                                 "stopped; ask for fewer items", extensions={"code": "TIMEOUT"})
-
     def call(self, fn: Callable[..., T], *args: Any, names: dict[str, str] | None = None) -> T:
         """Call a service function; its ApiError becomes a GraphQL error."""
-        self.check_deadline()
+        self.deadline.check()
         try:
             return fn(self.query, *args)
         except ApiError as error:

@@ -1,7 +1,9 @@
-"""/graphql over HTTP: GET (cacheable, ETag) and POST, the explorer, body limits.
+"""/graphql over HTTP: GET and HEAD (cacheable, ETag) and POST, the explorer, body limits.
 
-Execution runs synchronously in a worker thread (the event loop stays free), on one
-connection for the whole request, with a deadline.
+All GraphQL work (parsing, validation, pricing, execution) runs synchronously in a worker
+thread (the event loop stays free), on one connection for the whole request, under the
+request's deadline; if the client disconnects meanwhile, the work is abandoned at its
+next check.
 """
 
 from __future__ import annotations
@@ -12,11 +14,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+import anyio
 import anyio.to_thread
 import strawberry
-from graphql import GraphQLError
 from starlette.requests import Request
-from starlette.types import ASGIApp, Scope
+from starlette.types import ASGIApp, Receive, Scope
 from strawberry.exceptions import MissingQueryError
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
@@ -24,7 +26,8 @@ from strawberry.types.graphql import OperationType
 
 from api.errors import ApiError, bad_request
 from api.graphql.context import GraphQLContext
-from api.graphql.schema import should_mask
+from api.graphql.errors import masked
+from api.graphql.guard import CURRENT, Deadline
 from api.http.assets import Assets
 from api.http.formats import MEDIA
 from api.http.keys import SCOPE_KEY, RequestInfo, request_key
@@ -98,7 +101,7 @@ async def _info(request: Request, limit: int) -> RequestInfo:
 
 def _request_parts(request: Request, body: bytes, limit: int) -> tuple[Any, Any, Any]:
     """query, variables, operationName."""
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         if len(request.scope["query_string"]) > limit:
             raise _too_large(limit)
         unknown = sorted(set(request.query_params) - GET_PARAMS)
@@ -132,10 +135,13 @@ def _check(query: Any, variables: Any, operation: Any) -> None:
 
 
 def execute(state: AppState, schema: strawberry.Schema, query: str, variables: Any,
-            operation: str | None, info: RequestInfo | None = None) -> ExecutionResult:
+            operation: str | None, info: RequestInfo | None = None,
+            deadline: Deadline | None = None) -> ExecutionResult:
     """Run one operation synchronously (in a worker thread) on one connection."""
-    ctx = GraphQLContext(state.query, state.db, state.settings.graphql_deadline_seconds)
+    deadline = deadline or Deadline(state.settings.graphql_deadline_seconds)
+    ctx = GraphQLContext(state.query, state.db, deadline)
     started = time.perf_counter()
+    token = CURRENT.set(deadline)
     try:
         result = schema.execute_sync(query, variable_values=variables,
                                      operation_name=operation, context_value=ctx,
@@ -146,27 +152,43 @@ def execute(state: AppState, schema: strawberry.Schema, query: str, variables: A
         raise bad_request([{"parameter": "operationName" if operation else "query",
                             "message": message}]) from None
     finally:
+        CURRENT.reset(token)
         ctx.close()
-    if info is not None:  # what the rate limiter charges: nothing for a refused query
-        info.extra["graphql_cost"] = ctx.cost if result.data is not None else 0
+    if info is not None:  # what the rate limiter charges: the price, refused or not
+        info.extra["graphql_cost"] = ctx.cost
         info.extra["graphql_seconds"] = time.perf_counter() - started
     if result.errors:  # strawberry leaves errors raised before execution unmasked
         result.errors = [masked(e) for e in result.errors]
     return result
 
 
-def masked(error: GraphQLError) -> GraphQLError:
-    """An error from our code (not the client's) as "Unexpected error." (strawberry's
-    process_errors has logged it, once)."""
-    if not should_mask(error):
-        return error
-    return GraphQLError("Unexpected error.", path=error.path)
+async def _abandoned_on_disconnect(receive: Receive, deadline: Deadline, fn: Any,
+                                   *args: Any) -> Any:
+    """`fn(*args)` in a worker thread; if the client disconnects meanwhile, the deadline
+    is abandoned, so the work stops at its next check instead of running to the end."""
+    async def watch() -> None:
+        while (await receive())["type"] != "http.disconnect":
+            pass
+        deadline.abandon()
+
+    outcome: list[Any] = []
+    async with anyio.create_task_group() as group:
+        group.start_soon(watch)
+        try:
+            outcome.append(await anyio.to_thread.run_sync(fn, *args))
+        except Exception as error:  # raised below, outside the group (not as a group)
+            outcome.append(error)
+        group.cancel_scope.cancel()
+    if isinstance(outcome[0], Exception):
+        raise outcome[0]
+    return outcome[0]
 
 
 async def graphql_endpoint(request: Request) -> ASGIApp:
     state = app_state(request)
     schema: strawberry.Schema = state.extras["graphql"]
-    if (request.method == "GET" and "query" not in request.query_params
+    readonly = request.method in ("GET", "HEAD")
+    if (readonly and "query" not in request.query_params
             and choose(request.headers.get("accept", ""), ("json", "html")) == "html"):
         return RenderedResponse(state.extras["graphql_explorer"])
     limit = state.settings.graphql_max_body_bytes
@@ -176,12 +198,13 @@ async def graphql_endpoint(request: Request) -> ASGIApp:
         operation = None
     _check(query, variables, operation)
     etag = state.etag(request.scope)
-    if request.method == "GET" and (early := not_modified(request.scope, etag,
-                                                          state.settings.cache_max_age)):
+    if readonly and (early := not_modified(request.scope, etag, state.settings.cache_max_age)):
         return early
+    deadline = Deadline(state.settings.graphql_deadline_seconds)
     try:
-        rendered, ok = await anyio.to_thread.run_sync(answer, state, request.scope, schema,
-                                                      query, variables, operation, info)
+        rendered, ok = await _abandoned_on_disconnect(
+            request.receive, deadline, answer, state, request.scope, schema, query, variables,
+            operation, info, deadline)
     except InvalidOperationTypeError:
         message = "only queries are supported: this API is read-only"
         raise bad_request([{"parameter": "query", "message": message}]) from None
@@ -189,9 +212,10 @@ async def graphql_endpoint(request: Request) -> ASGIApp:
 
 
 def answer(state: AppState, scope: Scope, schema: strawberry.Schema, query: str,
-           variables: Any, operation: str | None, info: RequestInfo) -> tuple[Rendered, bool]:
+           variables: Any, operation: str | None, info: RequestInfo,
+           deadline: Deadline) -> tuple[Rendered, bool]:
     """Execute and render in one worker thread; True when the answer may be cached."""
-    result = execute(state, schema, query, variables, operation, info)
+    result = execute(state, schema, query, variables, operation, info, deadline)
     document: dict[str, Any] = {}
     if result.errors:
         document["errors"] = [e.formatted for e in result.errors]

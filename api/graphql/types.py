@@ -12,20 +12,27 @@ from typing import Any, Generic, TypeVar
 import strawberry
 from strawberry.types import Info
 
+from api.graphql.arguments import filter_arguments, generated_field
 from api.graphql.context import batched, context
 from api.graphql.views import view
 from api.services import catalog, figures, scores
 from api.services.params import Filter
-from api.services.scores import SeriesFilter
+from api.services.scores import ScoreFilter, SeriesFilter, scores_for_entities, series_for
 from models import public as pub
 
 T = TypeVar("T")
 Row = Any  # a read model (dict); typed loosely because strawberry passes it as `self`
 
 
-def _args(info: Info, parser: type[Filter], raw: dict[str, Any]) -> Any:
-    """Arguments parsed once per request, however many rows ask with them."""
-    return context(info).parsed(parser, raw)
+def _nested(parser: type[Filter], fn: Any, returns: str, description: str, **which: Any) -> Any:
+    """A list field of an entity with `parser`'s arguments, parsed once per request
+    however many rows ask with them, fetched by `fn(conn, codes, filter)` for the group."""
+    arguments = filter_arguments(parser, **which)
+
+    def run(row: Row, info: Info, raw: dict[str, Any], names: dict[str, str]) -> Any:
+        f = context(info).parsed(parser, raw, names)
+        return batched(row, info, fn.__name__, lambda r: r["code"], fn, f, default=[])
+    return generated_field(arguments, returns, run, description, module=__name__)
 
 
 @strawberry.type
@@ -53,6 +60,23 @@ class Source:
     def scores(self: Row, info: Info) -> list[Score]:
         return batched(self, info, "scores", lambda r: r["id"], scores.scores_by_source,
                        default=[])
+
+    @strawberry.field(deprecation_reason="Use `id`: `sources` lists Source objects "
+                      "everywhere now; this goes away in the next release.")
+    def source_id(self: Row) -> str:
+        return str(self["id"])
+
+    @strawberry.field(deprecation_reason="The source's fields are on this object: "
+                      "`Score.sources` lists Source objects now (what each source said "
+                      "is `Score.claims`); this goes away in the next release.")
+    def source(self: Row) -> Source:
+        return self
+
+
+def _sources(row: Row, info: Info) -> list[Any]:
+    """The sources of a figure whose claims agree with it (a score's or an aggregate's)."""
+    return batched(row, info, "sources", lambda r: [c["source_id"] for c in r["sources"]],
+                   figures.sources_by_id, many=True)
 
 
 @view(pub.Claim)
@@ -125,19 +149,10 @@ class Entity:
     def successors(self: Row, info: Info) -> list[Entity]:
         return _linked(self, info, "successors")
 
-    @strawberry.field(description="Published figures, e.g. year: \"2020:2024\".")
-    def scores(self: Row, info: Info, year: str | None = None,
-               indicator: list[str] | None = None) -> list[Score]:
-        f = _args(info, scores.ScoreFilter, {"year": year, "indicator": indicator})
-        return batched(self, info, "scores", lambda r: r["code"], scores.scores_for_entities,
-                       f, default=[])
-
-    @strawberry.field(description="Time series of indicators (default DTI).")
-    def series(self: Row, info: Info, indicator: list[str] | None = None,
-               years: str | None = None) -> list[SeriesPoint]:
-        f = _args(info, SeriesFilter, {"year": years, "indicator": indicator})
-        return batched(self, info, "series", lambda r: r["code"], scores.series_for, f,
-                       default=[])
+    scores = _nested(ScoreFilter, scores_for_entities, "list[Score]",
+                     'Published figures, e.g. year: "2020:2024".', only=("year", "indicator"))
+    series = _nested(SeriesFilter, series_for, "list[SeriesPoint]",
+                     "Time series of indicators (default DTI).", deprecated={"years": "year"})
 
     @strawberry.field
     def statistics(self: Row, info: Info) -> list[Statistic]:
@@ -149,11 +164,20 @@ def _entity(row: Row, info: Info) -> Any:
     return batched(row, info, "entity", lambda r: r["entity_code"], catalog.entities_by_code)
 
 
-@view(pub.Score, rename={"indicator": "indicatorCode"})
+CLAIMS = "What each source whose figure agrees said (`conflicts`: the others)."
+SOURCES = "The sources whose figure agrees, as everywhere `sources` appears."
+
+
+@view(pub.Score, rename={"indicator": "indicatorCode", "sources": "claims"},
+      describe={"sources": CLAIMS})
 class Score:
     @strawberry.field
     def entity(self: Row, info: Info) -> Entity:
         return _entity(self, info)
+
+    @strawberry.field(name="sources", description=SOURCES)
+    def agreeing_sources(self: Row, info: Info) -> list[Source]:
+        return _sources(self, info)
 
     @strawberry.field(name="indicator")
     def indicator_detail(self: Row, info: Info) -> Indicator | None:
@@ -204,9 +228,12 @@ class MergerLink:
         return batched(self, info, "new", lambda r: r["new_code"], catalog.entities_by_code)
 
 
-@view(pub.Aggregate, rename={"indicator": "indicatorCode"})
+@view(pub.Aggregate, rename={"indicator": "indicatorCode", "sources": "claims"},
+      describe={"sources": CLAIMS})
 class Aggregate:
-    pass
+    @strawberry.field(name="sources", description=SOURCES)
+    def agreeing_sources(self: Row, info: Info) -> list[Source]:
+        return _sources(self, info)
 
 
 @view(pub.Metric)

@@ -60,21 +60,23 @@ def _name(root: dict[str, Any], lang: Lang = Lang.VI) -> str:
 
 
 def view(model: type, rename: Mapping[str, str] | None = None,
-         description: str | None = None, register: bool = True) -> Callable[[C], C]:
+         description: str | None = None, register: bool = True,
+         describe: Mapping[str, str] | None = None) -> Callable[[C], C]:
     """Build the strawberry type of `model`: its keys, then the decorated class's fields.
 
     `rename` maps a key to its GraphQL name where the key's own name is taken by a
     relation (a score's `indicator` code is `indicatorCode`; `indicator` is the object).
     `register=False` for a second type over the same model (it is not the one nested
-    read models of that model map to).
+    read models of that model map to); `describe` maps a key to its field's description.
     """
     def decorate(cls: C) -> C:
         annotations: dict[str, Any] = {}
         namespace: dict[str, Any] = {}
         for key, hint in model_fields(model).items():
             annotations[key] = _graphql_type(hint)
-            if rename and key in rename:
-                namespace[key] = strawberry.field(name=rename[key])
+            if (rename and key in rename) or (describe and key in describe):
+                namespace[key] = strawberry.field(name=(rename or {}).get(key),
+                                                  description=(describe or {}).get(key))
             if key == "name_en" and "name_vi" in annotations:
                 annotations["name"] = str
                 namespace["name"] = strawberry.field(

@@ -329,10 +329,8 @@ def list_bounds(conn: Connection) -> dict[str, int]:
     bounds = {name: one(f"SELECT COUNT(*) FROM {table}") for name, table in (
         ("frameworks", "framework"), ("indicators", "indicator"), ("entities", "entity"),
         ("scores", "score"), ("aggregates", "aggregate"), ("statistics", "statistic"),
-        ("metrics", "metric"), ("sources", "source"))}
+        ("metrics", "metric"), ("sources", "source"), ("coverage", "coverage"))}
     bounds.update({
-        "coverage": one("SELECT COUNT(*) FROM (SELECT DISTINCT year, cohort, indicator_code "
-                        "FROM score) AS combinations"),
         "ranking_entries": most("rankingentry", "year, cohort, indicator_code"),
         "claims_per_figure": most("claim", "figure_kind, figure_id"),
         "scores_per_entity": most("score", "entity_code"),

@@ -16,7 +16,7 @@ from api.pages import explore
 from api.rest.params import parse_query
 from api.services.context import QueryContext, one_year
 from api.services.params import Param, enum
-from api.services.vocab import COHORTS
+from models.vocab import COHORTS
 
 YEAR = Param(one_year, "Edition year", {"type": "integer"})
 COHORT = enum(COHORTS, "Cohort")

@@ -22,9 +22,9 @@ from api.release.resources import BY_NAME
 from api.rest.params import SHARED, shared_names
 from api.rest.respond import Endpoint
 from api.rest.routes import ENDPOINTS
-from api.services.vocab import COHORTS
 from api.settings import PROJECT_ROOT
 from models import public as pub
+from models.vocab import COHORTS
 
 OPENAPI_PATH = PROJECT_ROOT / "openapi" / "openapi.json"
 REF = "#/components/schemas/{model}"

@@ -10,10 +10,11 @@ from collections.abc import Iterator
 from typing import Any
 
 from api.rest.respond import Endpoint, Result
-from api.services import catalog, exports, figures, rankings, scores
+from api.services import catalog, exports, figures, method, rankings, scores, whatif
 from api.services.context import QueryContext
 from api.services.paging import Page, PageRequest
 from api.services.scores import SORT, ScoreFilter, SeriesFilter
+from models import method_public as mp
 from models import public as pub
 
 
@@ -114,6 +115,18 @@ def _coverage(ctx: QueryContext, p: dict[str, Any], _: dict[str, str],
     return page_result(figures.coverage(ctx, figures.CoverageFilter.build(p), page))
 
 
+def _what_if(ctx: QueryContext, p: dict[str, Any], _: dict[str, str],
+             page: PageRequest) -> Result:
+    result, meta = whatif.what_if(ctx, whatif.WhatIfRequest.build(p), page)
+    return Result(result.items, dict(meta), result.next_cursor)
+
+
+def _stability(ctx: QueryContext, p: dict[str, Any], _: dict[str, str],
+               page: PageRequest) -> Result:
+    result, meta = method.stability(ctx, method.StabilityFilter.build(p), page)
+    return Result(result.items, dict(meta), result.next_cursor)
+
+
 FRAMEWORK = {"framework": catalog.IndicatorFilter.PARAMS["framework"]}
 ENDPOINTS: list[Endpoint] = [
     Endpoint("/v1/frameworks", "list_frameworks", "DTI framework editions per level",
@@ -145,6 +158,14 @@ ENDPOINTS: list[Endpoint] = [
     Endpoint("/v1/rankings/history", "get_ranking_history",
              "Every published rank of some entities across editions", pub.RankingEntry,
              _ranking_history, rankings.HistoryRequest.PARAMS, meta=pub.RankingHistoryMeta),
+    Endpoint("/v1/rankings/what-if", "get_ranking_what_if",
+             "Unofficial: a ranking recomputed with your weights of the main indicators",
+             mp.WhatIfEntry, _what_if, whatif.WhatIfRequest.PARAMS, not_found=True,
+             meta=mp.WhatIfMeta),
+    Endpoint("/v1/rankings/stability", "list_rank_stability",
+             "How each rank moves when the weights do (derived at load time)",
+             mp.StabilityEntry, _stability, method.StabilityFilter.PARAMS,
+             meta=mp.StabilityMeta),
     Endpoint("/v1/merger", "list_merger", "The 2025 merger: old province -> new province",
              pub.MergerLink, _merger, tag="catalog"),
     Endpoint("/v1/aggregates", "list_aggregates", "Published averages, growth and counts",

@@ -121,13 +121,13 @@ def what_if(ctx: QueryContext, request: WhatIfRequest, page: PageRequest = ALL
     ranks = competition_ranks(scores)
     rows: list[mp.WhatIfEntry] = []
     for entity in sorted(scores, key=lambda e: (ranks[e], e)):
-        found = entries[entity]
-        rank = found.rank if found.rank is not None else found.computed_rank
-        rank_basis = found.rank_basis if found.rank is not None else (
+        entry = entries[entity]
+        rank = entry.rank if entry.rank is not None else entry.computed_rank
+        rank_basis = entry.rank_basis if entry.rank is not None else (
             COMPUTED_RANK_BASIS if rank is not None else None)
-        rows.append({"entity_code": entity, "entity_name_vi": found.entity_name_vi,
-                     "entity_name_en": found.entity_name_en, "official_value": found.value,
-                     "official_value_text": found.value_text, "official_rank": rank,
+        rows.append({"entity_code": entity, "entity_name_vi": entry.entity_name_vi,
+                     "entity_name_en": entry.entity_name_en, "official_value": entry.value,
+                     "official_value_text": entry.value_text, "official_rank": rank,
                      "official_rank_basis": rank_basis, "recomputed_value": float(scores[entity]),
                      "recomputed_rank": ranks[entity],
                      "rank_shift": rank - ranks[entity] if rank is not None else None})

@@ -350,3 +350,15 @@ def test_every_scraped_value_is_in_the_raw_copy_kept(client: Any, source: str) -
     assert sorted(Decimal(str(r["pdti"])) for r in raw) == sorted(
         Decimal(f["value_text"]) for f in figures if f["kind"] == "score")
     assert len(raw) in (63, 34)
+
+
+def test_graphql_serves_the_same_computed_ranks_and_intervals(client: Any) -> None:
+    rest = body(client, "/v1/rankings?year=2024&cohort=provinces-34&limit=100")
+    g = gql(client, '{ ranking(year: 2024, cohort: "provinces-34", first: 100) { computed '
+                    "computedAgree entries { edges { node { entityCode computedRank "
+                    "computedRankBasis rankMedian rankInterval } } } } }")
+    assert (g["ranking"]["computed"], g["ranking"]["computedAgree"]) == (34, 34)
+    assert [(n["entityCode"], n["computedRank"], n["computedRankBasis"], n["rankMedian"],
+             n["rankInterval"]) for n in nodes(g["ranking"]["entries"])] == [
+        (e["entity_code"], e["computed_rank"], e["computed_rank_basis"], e["rank_median"],
+         e["rank_interval"]) for e in rest["data"]]

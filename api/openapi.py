@@ -47,7 +47,7 @@ PROBLEM = {
 LINKS = {"type": "object", "required": ["self"], "properties": {
     "self": {"type": "string"}, "next": {"anyOf": [{"type": "string"}, {"type": "null"}]}}}
 GRAPHQL_REQUEST = {"type": "object", "required": ["query"], "properties": {
-    "query": {"type": "string", "minLength": 1},
+    "query": {"type": "string", "minLength": 1, "pattern": r"\S"},  # not only blanks
     "variables": {"anyOf": [{"type": "object"}, {"type": "null"}]},
     "operationName": {"anyOf": [{"type": "string",
                                  "pattern": "^([_A-Za-z][_0-9A-Za-z]{0,127})?$"},
@@ -272,7 +272,7 @@ def _graphql(schemas: dict[str, Any]) -> dict[str, Any]:
                            "the GraphiQL explorer",
                 "parameters": [
                     {"name": "query", "in": "query", "required": True,
-                     "schema": {"type": "string", "minLength": 1}},
+                     "schema": {"type": "string", "minLength": 1, "pattern": r"\S"}},
                     {"name": "variables", "in": "query", "required": False,
                      "content": {"application/json": {"schema": {"type": "object"}}}},
                     {"name": "operationName", "in": "query", "required": False,

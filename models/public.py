@@ -9,6 +9,8 @@ from typing import NotRequired
 
 from typing_extensions import TypedDict
 
+from models.method_public import FrameworkMethod
+
 
 class Claim(TypedDict):
     """What one source says about a figure."""
@@ -66,6 +68,12 @@ class RankingEntry(TypedDict):
     rank_basis: str | None
     framework_id: str | None
     source_ids: list[str]
+    computed_rank: int | None  # from the values, where every member of the cohort has one
+    computed_rank_basis: str | None  # computed_from_values
+    previous_rank_basis: str | None  # what previous_rank rests on
+    rank_change_basis: str | None  # what this edition's side of rank_change rests on
+    rank_median: float | None  # over the weights' perturbations (/v1/rankings/stability)
+    rank_interval: list[int] | None  # its 5th and 95th percentile ranks
 
 
 class RankingMeta(TypedDict):
@@ -87,6 +95,11 @@ class RankingMeta(TypedDict):
     rank_bases: dict[str, int]
     previous_year: int
     previous_available: bool
+    computed: int  # entries with a rank computed from the values
+    computed_only: int  # ...of which no published rank exists
+    computed_checked: int  # ...of which a published rank exists to check it
+    computed_agree: int  # ...and equals it
+    computed_precision: int | None  # decimals the values were ranked at
 
 
 class RankingHistoryMeta(TypedDict):
@@ -109,6 +122,7 @@ class Entity(TypedDict):
     name_vi: str
     name_en: str
     region: str | None
+    iso_code: str | None  # ISO 3166-2 (VN-xx); null where ISO lists no code for the unit
     valid_from: str | None
     valid_to: str | None
     has_public_services: bool | None
@@ -133,6 +147,7 @@ class Framework(TypedDict):
     source_id: str
     note: str | None
     root_indicator: str | None
+    method: NotRequired[FrameworkMethod | None]  # the weights and their check (derived)
 
 
 class Indicator(TypedDict):
@@ -232,6 +247,7 @@ class Coverage(TypedDict):
     cohort_size_basis: str
     with_value: int
     with_rank: int
+    with_computed_rank: int
     figures: int
     unresolved: int
 

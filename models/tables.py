@@ -79,6 +79,7 @@ class Entity(SQLModel, table=True):
     note: str | None = None
     synthetic: bool = False
     cohorts: str = ""  # ';'-joined codes of its cohortmember rows, summarised at load time
+    iso_code: str | None = None  # ISO 3166-2 (VN-xx), where ISO lists the unit
 
 
 class EntityLink(SQLModel, table=True):
@@ -224,6 +225,14 @@ class Ranking(SQLModel, table=True):
     unresolved: int = 0  # entries whose served figure is an unresolved conflict
     rank_bases: str = "{}"  # JSON: ranked entries per rank basis
     framework_id: str | None = None  # the edition in force that year (frameworks.csv)
+    # Ranks computed from the values where every member has one (never published ranks):
+    # how many, how many of them fill a gap, how many a published rank checks, how many
+    # of those agree, and the decimals the values were compared at.
+    computed: int = 0
+    computed_only: int = 0
+    computed_checked: int = 0
+    computed_agree: int = 0
+    computed_precision: int | None = None
 
 
 class RankingEntry(SQLModel, table=True):
@@ -247,6 +256,13 @@ class RankingEntry(SQLModel, table=True):
     conflict_status: str = "none"
     rank_basis: str | None = None
     source_ids: str = ""
+    computed_rank: int | None = None  # from the values, where the cohort's are complete
+    computed_rank_basis: str | None = None  # computed_from_values
+    previous_rank_basis: str | None = None  # what previous_rank rests on
+    rank_change_basis: str | None = None  # what this edition's side of rank_change rests on
+    rank_median: float | None = None  # the stability analysis, where there is one
+    rank_p05: int | None = None
+    rank_p95: int | None = None
 
 
 class Coverage(SQLModel, table=True):
@@ -259,5 +275,11 @@ class Coverage(SQLModel, table=True):
     cohort_size_basis: str
     with_value: int
     with_rank: int
+    with_computed_rank: int = 0
     figures: int
     unresolved: int
+
+
+
+# The method's tables share this metadata: whoever creates or copies the tables gets them.
+import models.method  # noqa: E402, F401

@@ -25,7 +25,9 @@ from seed.coverage import derive_cohort_years, derive_coverage
 from seed.figures import Figures, parse_figures, resolve
 from seed.rankings import derive_rankings
 from seed.rows import Problems
+from seed.stability import derive_stability
 from seed.synthetic import add_synthetic
+from seed.weights import EditionWeights, check_weights, parse_weights
 
 DEFAULT_DATA = Path(__file__).resolve().parent / "data"
 
@@ -56,13 +58,14 @@ def dataset_version(directory: Path) -> tuple[str, dict[str, str]]:
     return digest[:16], files
 
 
-def validate(directory: Path) -> tuple[Catalog, Figures]:
+def validate(directory: Path) -> tuple[Catalog, Figures, dict[str, EditionWeights]]:
     """Parse everything; raise SeedInvalid listing every bad cell."""
     problems = Problems()
     catalog = parse_catalog(directory, problems)
     figures = parse_figures(directory, problems, catalog)
+    weights = parse_weights(directory, problems, catalog)
     problems.raise_if_any()
-    return catalog, figures
+    return catalog, figures, weights
 
 
 def build_rows(catalog: Catalog, figures: Figures) -> dict[str, list[dict[str, Any]]]:
@@ -158,13 +161,17 @@ def load(directory: Path, database_url: str, synthetic: int = 0) -> LoadResult:
     `synthetic` > 0 adds that many generated scores for benchmarks; the dataset is then
     flagged synthetic and its version says so.
     """
-    catalog, figures = validate(directory)
+    catalog, figures, weights = validate(directory)
     rows = build_rows(catalog, figures)
     version, files = dataset_version(directory)
     if synthetic:
         add_synthetic(rows, synthetic)
         version = f"{version}-synthetic-{synthetic}"
     derive_cohort_years(rows, catalog)
+    problems = Problems()
+    check_weights(rows, weights, problems)  # every total the weights should reproduce
+    problems.raise_if_any()
+    derive_stability(rows, weights)
     derive_rankings(rows)
     derive_coverage(rows)
     count_citations(rows)

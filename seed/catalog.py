@@ -11,18 +11,25 @@ from typing import Any
 from urllib.parse import urlparse
 
 from models.text import fold
+from models.vocab import (
+    COHORTS,
+    INDICATOR_KINDS,
+    KINDS,
+    LEVEL_OF_KIND,
+    LEVELS,
+    METRIC_UNITS,
+    QUALIFIERS,
+    RANK_BASES,
+    SCALES,
+    TIERS,
+)
 from seed.rows import Problems, Row, read_rows
 
-SOURCE_FILES = ("sources.csv", "sources_extra.csv", "sources_merger.csv")
+# The collected dataset's three source files, and this project's own (sources it cites in
+# the tables it derived, e.g. the ISO 3166-2 codes).
+SOURCE_FILES = ("sources.csv", "sources_extra.csv", "sources_merger.csv", "sources_project.csv")
 SOURCE_COLUMNS = ["source_id", "url", "title", "publisher", "published_date", "language"]
-# Preference when sources disagree: the publisher of the assessment (the DTI portal and
-# the ministry in charge), then government portals (ministries, provinces), then the
-# press, then third-party compilations. Which host is which: source_tiers.csv.
-TIERS = ("official", "government", "press", "third-party")
-RANK_BASES = ("stated", "list_order", "leads_wording")
-QUALIFIERS = ("approximately", "more_than", "less_than", "at_least")
-INDICATOR_KINDS = {"root", "pillar", "main", "component", "criterion"}
-LEVELS = {"province", "ministry", "national"}
+FRAMEWORK_KINDS = set(INDICATOR_KINDS) - {"external"}  # indicators.csv rows
 DATE_PATTERN = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 NATION_CODE = "VN"
 
@@ -104,6 +111,7 @@ def parse_catalog(directory: Path, problems: Problems) -> Catalog:
     _entities(directory, problems, cat)
     _cohorts(directory, problems, cat)
     _metrics(directory, problems, cat)
+    _iso_codes(directory, problems, cat)
     _cohort_sizes(directory, problems, cat)
     _caveats(directory, problems, cat)
     return cat
@@ -179,7 +187,7 @@ def _indicators(d: Path, p: Problems, cat: Catalog) -> None:
         cat.scales[level, code] = "unit_interval"
         cat.indicators.append({
             "framework_id": fid, "level": level, "code": code, "parent_code": parent,
-            "kind": row.choice("kind", INDICATOR_KINDS | {"root"}, "indicator kind"),
+            "kind": row.choice("kind", FRAMEWORK_KINDS, "indicator kind"),
             "name_vi": row.required("name_vi"), "name_en": row.required("name_en"),
             "max_points": points[0] if points else None, "weight": weight[0] if weight else None,
             "scale": "unit_interval", "definition": None, "source_id": cat.source(row),
@@ -191,7 +199,7 @@ def _indicators(d: Path, p: Problems, cat: Catalog) -> None:
     columns = ["code", "level", "name_vi", "name_en", "scale", "definition", "source_id"]
     for row in read_rows(p, d, "indicators_extra.csv", columns):
         code, level = row.code("code"), row.choice("level", LEVELS, "level")
-        scale = row.choice("scale", {"unit_interval", "percent", "rank"}, "scale")
+        scale = row.choice("scale", SCALES, "scale")
         if (level, code) in cat.scales:
             row.fail("code", f"indicator {code} already defined for level {level}")
             continue
@@ -210,13 +218,13 @@ def _entity(code: str, kind: str, level: str, vi: str, en: str, **extra: Any) ->
             "search_key": " ".join((fold(vi), fold(en), code.lower())), "region": None,
             "valid_from": None, "valid_to": None, "has_public_services": None,
             "admin_centre": None, "group_2020": None, "group_2020_source_id": None,
-            "source_id": None, "note": None, "synthetic": False}
+            "source_id": None, "note": None, "synthetic": False, "iso_code": None}
     base.update(extra)
     return base
 
 
 def _entities(d: Path, p: Problems, cat: Catalog) -> None:
-    kinds = {"province", "municipality"}
+    kinds = {k for k in KINDS if LEVEL_OF_KIND[k] == "province"}
     for row in read_rows(p, d, "provinces.csv", ["code", "name_vi", "name_en", "kind", "region"]):
         code = row.code("code")
         if code in cat.entities:
@@ -296,6 +304,10 @@ def _cohorts(d: Path, p: Problems, cat: Catalog) -> None:
     for row in read_rows(p, d, "cohorts.csv", columns):
         code, size = row.code("code"), row.integer("size")
         rule = row.choice("members", MEMBER_RULES, "membership rule")
+        if code not in COHORTS:
+            row.fail("code", f"unknown cohort {code!r} (models/vocab.py COHORTS lists the "
+                             "cohorts the API accepts)")
+            continue
         if size is None or size < 1:
             row.fail("size", "cohort size must be a positive integer")
             continue
@@ -310,7 +322,6 @@ def _cohorts(d: Path, p: Problems, cat: Catalog) -> None:
 
 
 def _metrics(d: Path, p: Problems, cat: Catalog) -> None:
-    units = {"count", "percent", "rank", "days", "VND_billion", "points_of_12"}
     for row in read_rows(p, d, "metrics.csv", ["code", "name_vi", "name_en", "unit", "definition"]):
         code = row.code("code")
         if code in cat.metrics:
@@ -318,8 +329,32 @@ def _metrics(d: Path, p: Problems, cat: Catalog) -> None:
             continue
         cat.metrics[code] = {"code": code, "name_vi": row.required("name_vi"),
                              "name_en": row.required("name_en"),
-                             "unit": row.choice("unit", units, "unit"),
+                             "unit": row.choice("unit", METRIC_UNITS, "unit"),
                              "definition": row.required("definition")}
+
+
+ISO_CODE = re.compile(r"^VN-[0-9A-Z]{2}$")
+
+
+def _iso_codes(d: Path, p: Problems, cat: Catalog) -> None:
+    """iso_3166_2.csv: each province's ISO 3166-2 code; a unit it does not list stays null."""
+    seen: dict[tuple[bool, str], str] = {}
+    for row in read_rows(p, d, "iso_3166_2.csv", ["code", "iso_code", "source_id", "note"]):
+        code, iso = row.required("code"), row.required("iso_code")
+        entity = cat.entities.get(code)
+        cat.source(row)
+        if entity is None or entity["level"] != "province":
+            row.fail("code", f"unknown province {code!r}")
+            continue
+        if not ISO_CODE.match(iso):
+            row.fail("iso_code", f"{iso!r} is not an ISO 3166-2 code of Viet Nam (VN-xx)")
+            continue
+        era = (code.startswith("M-"), iso)  # the 63 and the 34 each use a code once
+        if era in seen:
+            row.fail("iso_code", f"{iso} is already the code of {seen[era]}")
+            continue
+        seen[era] = code
+        entity["iso_code"] = iso
 
 
 def _cohort_sizes(d: Path, p: Problems, cat: Catalog) -> None:

@@ -7,17 +7,13 @@ counts what `score` holds, and lists the combinations that hold nothing as zeros
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from typing import Any
 
+from models.vocab import COHORT_YEARS, DTI_COHORTS
 from seed.catalog import Catalog
 
 Rows = dict[str, list[dict[str, Any]]]
-# Cohorts of the DTI assessment whose empty years are worth a zero row in coverage, and
-# the years each existed in (the 34 merged provinces from the 2024 edition on).
-ASSESSED = {"provinces-63": (None, 2024), "provinces-34": (2024, None),
-            "ministries-public-services": (None, None),
-            "ministries-no-public-services": (None, None), "nation": (None, None)}
 
 
 def framework_of(rows: Rows, year: int, level: str) -> str | None:
@@ -34,7 +30,8 @@ def derive_cohort_years(rows: Rows, catalog: Catalog) -> None:
     for table in ("score", "aggregate"):
         for row in rows[table]:
             years[row["cohort"]].add(row["year"])
-    for cohort, (start, end) in ASSESSED.items():
+    for cohort in DTI_COHORTS:  # their empty years are worth a zero row in coverage
+        start, end = COHORT_YEARS.get(cohort, (None, None))
         years[cohort].update(y for y in edition_years(rows)
                              if (start is None or y >= start) and (end is None or y <= end))
     rows["cohortyear"] = []
@@ -53,12 +50,13 @@ def derive_cohort_years(rows: Rows, catalog: Catalog) -> None:
 def edition_years(rows: Rows) -> list[int]:
     """Years with a published DTI figure for an assessed cohort."""
     return sorted({s["year"] for s in rows["score"]
-                   if s["indicator_code"] == "DTI" and s["cohort"] in ASSESSED})
+                   if s["indicator_code"] == "DTI" and s["cohort"] in DTI_COHORTS})
 
 
 def derive_coverage(rows: Rows) -> None:
-    """rows['coverage']: per year, cohort and indicator, entities with a value and with a
-    rank, figures and unresolved conflicts, with zero rows for assessed cohorts' years."""
+    """rows['coverage']: per year, cohort and indicator, entities with a value, with a
+    published rank and with a computed rank (rows['rankingentry']), figures and unresolved
+    conflicts, with zero rows for the DTI cohorts' years."""
     sizes = {(c["cohort"], c["year"]): c for c in rows["cohortyear"]}
     levels = {c["code"]: c["level"] for c in rows["cohort"]}
     defined = {(i["framework_id"], i["code"]) for i in rows["indicator"]}
@@ -72,7 +70,10 @@ def derive_coverage(rows: Rows) -> None:
             cell["value"].add(s["entity_code"])
         if s["rank"] is not None:
             cell["rank"].add(s["entity_code"])
-    pairs = {(c, i) for _, c, i in cells if c in ASSESSED}
+    computed: Counter[tuple[int, str, str]] = Counter(
+        (e["year"], e["cohort"], e["indicator_code"]) for e in rows["rankingentry"]
+        if e["computed_rank"] is not None)
+    pairs = {(c, i) for _, c, i in cells if c in DTI_COHORTS}
     for cohort, indicator in pairs:
         for entry in (e for e in rows["cohortyear"] if e["cohort"] == cohort):
             edition = framework_of(rows, entry["year"], levels[cohort])
@@ -84,5 +85,6 @@ def derive_coverage(rows: Rows) -> None:
          "cohort_size": sizes[c, y]["size"] if (c, y) in sizes else None,
          "cohort_size_basis": sizes[c, y]["basis"] if (c, y) in sizes else "unknown",
          "with_value": len(cell["value"]), "with_rank": len(cell["rank"]),
+         "with_computed_rank": computed[y, c, i],
          "figures": cell["figures"], "unresolved": cell["unresolved"]}
         for (y, c, i), cell in sorted(cells.items())]

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from models.ranks import agree
+from models.vocab import CONFLICT_STATUSES, RANK_BASES, STATISTICS
 from seed.catalog import NATION_CODE, Catalog, check_date
 from seed.rows import Problems, Row, read_rows
 
@@ -16,11 +18,6 @@ STATISTIC_ALIASES = {
     "growth_since_2020_pct": "growth_pct_vs_2020",
     "count_ge_0_5": "count_ge_0.5",
     "share_ge_0_5_pct": "share_ge_0.5_pct",
-}
-STATISTICS = {
-    "mean", "value", "min", "max", "n_units", "count_above_mean", "count_ge_0.5",
-    "share_ge_0.5_pct", "growth_pct_vs_prev_year", "growth_pct_vs_prev_year_low",
-    "growth_pct_vs_prev_year_high", "growth_pct_vs_2020", "count_group_2",
 }
 UNIT_INTERVAL_STATISTICS = {"mean", "value", "min", "max"}
 AGGREGATE_SCOPES = {  # provincial_aggregates.csv indicator -> (cohort, indicator)
@@ -268,49 +265,61 @@ def _statistics(d: Path, p: Problems, cat: Catalog, figs: Figures) -> None:
         })
 
 
+Group = list[ClaimIn]
+
+
+def _same(a: ClaimIn, b: ClaimIn, attr: str) -> bool:
+    """One figure: equal ranks, or values that agree at the coarser printed precision."""
+    if attr == "value":
+        return agree(a.value_text or "", b.value_text or "")
+    return bool(getattr(a, attr) == getattr(b, attr))
+
+
+def _groups(claims: list[ClaimIn], attr: str) -> list[Group]:
+    """The claims giving `attr`, grouped by the figure they give, in claim order."""
+    groups: list[Group] = []
+    for claim in (c for c in claims if getattr(c, attr) is not None):
+        home = next((g for g in groups if all(_same(claim, o, attr) for o in g)), None)
+        if home is None:
+            groups.append([claim])
+        else:
+            home.append(claim)
+    return groups
+
+
+def _claim_key(c: ClaimIn) -> tuple[int, int, str]:
+    return (c.tier_rank, 0 if c.has_url else 1, c.source_id)
+
+
 def _best(claims: list[ClaimIn], attr: str,
-          partner: ClaimIn | None = None) -> tuple[Any, ClaimIn] | None:
-    """The `attr` to serve: best tier, most sources, the `partner` claim's, one with a URL."""
-    groups: dict[Any, list[ClaimIn]] = defaultdict(list)
-    for claim in claims:
-        if getattr(claim, attr) is not None:
-            groups[getattr(claim, attr)].append(claim)
+          partner: ClaimIn | None = None) -> tuple[Group, ClaimIn] | None:
+    """The group to serve `attr` from (best tier, most sources, the `partner` claim's, one
+    with a URL) and the claim in it whose figure is served."""
+    groups = _groups(claims, attr)
     if not groups:
         return None
 
-    def claim_key(c: ClaimIn) -> tuple[int, int, str]:
-        return (c.tier_rank, 0 if c.has_url else 1, c.source_id)
-
-    def group_key(item: tuple[Any, list[ClaimIn]]) -> tuple[int, int, int, int, str]:
-        best = min(item[1], key=claim_key)
-        with_partner = 0 if any(c is partner for c in item[1]) else 1
-        return (best.tier_rank, -len(item[1]), with_partner, 0 if best.has_url else 1,
+    def group_key(group: Group) -> tuple[int, int, int, int, str]:
+        best = min(group, key=_claim_key)
+        with_partner = 0 if any(c is partner for c in group) else 1
+        return (best.tier_rank, -len(group), with_partner, 0 if best.has_url else 1,
                 best.source_id)
 
-    chosen, members = min(groups.items(), key=group_key)
-    return chosen, min(members, key=claim_key)
+    chosen = min(groups, key=group_key)
+    return chosen, min(chosen, key=_claim_key)
 
 
-# How sure the served figure is, from best to worst: no source disagrees; a better tier
-# decided; within the best tier more sources agreed; or only record-keeping details (the
-# source that gave the value also gave the rank, a URL, the source id) broke a tie.
-CONFLICT_STATUSES = ("none", "resolved_by_tier", "resolved_by_agreement", "unresolved")
-BASIS_STRENGTH = ("stated", "list_order", "leads_wording")
-
-
-def _status(claims: list[ClaimIn], attr: str, chosen: Any) -> str:
-    groups: dict[Any, list[ClaimIn]] = defaultdict(list)
-    for claim in claims:
-        if getattr(claim, attr) is not None:
-            groups[getattr(claim, attr)].append(claim)
-    if len(groups) <= 1:
+def _status(claims: list[ClaimIn], attr: str, mine: Group) -> str:
+    """How sure the served figure is, from best to worst: no source disagrees; a better
+    tier decided; within the best tier more sources agreed; or only record-keeping details
+    (the source that gave the value also gave the rank, a URL, the source id) broke a tie."""
+    others = [g for g in _groups(claims, attr) if not any(c in mine for c in g)]
+    if not others:
         return "none"
 
-    def tier(group: list[ClaimIn]) -> int:
+    def tier(group: Group) -> int:
         return min(c.tier_rank for c in group)
 
-    mine = groups[chosen]
-    others = [g for v, g in groups.items() if v != chosen]
     if tier(mine) < min(tier(g) for g in others):
         return "resolved_by_tier"
     rivals = [g for g in others if tier(g) == tier(mine)]
@@ -321,32 +330,35 @@ def _status(claims: list[ClaimIn], attr: str, chosen: Any) -> str:
 def _basis(claims: list[ClaimIn], rank: int | None) -> str | None:
     """The firmest basis among the agreeing claims that give the served rank."""
     bases = {c.rank_basis for c in claims if rank is not None and c.rank == rank}
-    return next((b for b in BASIS_STRENGTH if b in bases), None)
+    return next((b for b in RANK_BASES if b in bases), None)
 
 
-def _qualifier(claims: list[ClaimIn], value: float | None, lead: ClaimIn) -> str | None:
+def _qualifier(claims: list[ClaimIn], lead: ClaimIn | None) -> str | None:
     """None when any source gives the served value exactly; else how the lead hedges it."""
-    giving = [c for c in claims if value is not None and c.value == value]
-    return None if not giving or any(c.qualifier is None for c in giving) else lead.qualifier
+    giving = [c for c in claims if lead is not None and c.value is not None
+              and _same(c, lead, "value")]
+    return None if not giving or any(c.qualifier is None for c in giving) else \
+        (lead.qualifier if lead else None)
 
 
 def resolve(claims: list[ClaimIn]) -> dict[str, Any]:
     """Pick the served value and rank, say how sure they are, and mark each claim as
     agreeing or conflicting."""
     value = _best(claims, "value")
-    rank = _best(claims, "rank", value[1] if value else None)
+    value_lead = value[1] if value else None
+    rank = _best(claims, "rank", value_lead)
+    served_rank = rank[1].rank if rank else None
     agrees = [
-        (c.value is None or value is None or c.value == value[0])
-        and (c.rank is None or rank is None or c.rank == rank[0])
+        (c.value is None or value_lead is None or _same(c, value_lead, "value"))
+        and (c.rank is None or served_rank is None or c.rank == served_rank)
         for c in claims
     ]
-    lead = value[1] if value else rank[1] if rank else claims[0]
+    lead = value_lead or (rank[1] if rank else claims[0])
     statuses = [_status(claims, "value", value[0]) if value else "none",
                 _status(claims, "rank", rank[0]) if rank else "none"]
-    served_rank = rank[0] if rank else None
     return {
-        "value": value[0] if value else None,
-        "value_text": value[1].value_text if value else None,
+        "value": value_lead.value if value_lead else None,
+        "value_text": value_lead.value_text if value_lead else None,
         "rank": served_rank,
         "note": lead.note,
         "source_id": lead.source_id,
@@ -354,6 +366,6 @@ def resolve(claims: list[ClaimIn]) -> dict[str, Any]:
         "conflict_status": max(statuses, key=CONFLICT_STATUSES.index),
         "rank_basis": _basis([c for c, ok in zip(claims, agrees, strict=True) if ok],
                              served_rank),
-        "qualifier": _qualifier(claims, value[0] if value else None, lead),
+        "qualifier": _qualifier(claims, value_lead),
         "agrees": agrees,
     }

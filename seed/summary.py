@@ -9,12 +9,8 @@ SELECT year, cohort, COUNT(*) AS figures, SUM(CASE WHEN has_conflict THEN 1 ELSE
 FROM score GROUP BY year, cohort ORDER BY year, cohort
 """
 COVERAGE = """
-SELECT s.year, s.cohort, s.indicator_code, c.size,
-       COUNT(DISTINCT CASE WHEN s.value IS NOT NULL THEN s.entity_code END),
-       COUNT(DISTINCT CASE WHEN s.rank IS NOT NULL THEN s.entity_code END)
-FROM score s JOIN cohort c ON c.code = s.cohort
-GROUP BY s.year, s.cohort, s.indicator_code, c.size
-ORDER BY s.year, s.cohort, s.indicator_code
+SELECT year, cohort, indicator_code, cohort_size, with_value, with_rank, with_computed_rank
+FROM coverage WHERE figures > 0 ORDER BY year, cohort, indicator_code
 """
 
 
@@ -34,7 +30,10 @@ def summary(database_url: str) -> str:
              "figures per year and cohort", f"{'year':<6}{'cohort':<32}{'figures':>8}"
              f"{'conflicts':>10}"]
     lines += [f"{y:<6}{c:<32}{n:>8}{k:>10}" for y, c, n, k in counts]
-    lines += ["", "coverage: entities with a value / a rank, of the cohort size",
-              f"{'year':<6}{'cohort':<32}{'indicator':<28}{'value':>6}{'rank':>6}{'size':>6}"]
-    lines += [f"{y:<6}{c:<32}{i:<28}{v:>6}{r:>6}{n:>6}" for y, c, i, n, v, r in coverage]
+    lines += ["", "coverage: entities with a value / a published rank / a computed rank, of "
+                  "the cohort's size that year",
+              f"{'year':<6}{'cohort':<32}{'indicator':<28}{'value':>6}{'rank':>6}"
+              f"{'comp.':>6}{'size':>6}"]
+    lines += [f"{y:<6}{c:<32}{i:<28}{v:>6}{r:>6}{k:>6}{'' if n is None else n:>6}"
+              for y, c, i, n, v, r, k in coverage]
     return "\n".join(lines)

@@ -38,7 +38,7 @@ def add_synthetic(rows: dict[str, list[dict[str, Any]]], count: int, seed: int =
             "search_key": f"tinh tong hop {code.lower()} synthetic province {code.lower()}",
             "region": None, "valid_from": None, "valid_to": None, "has_public_services": None,
             "admin_centre": None, "group_2020": None, "group_2020_source_id": None,
-            "source_id": SOURCE_ID, "note": "synthetic", "synthetic": True})
+            "source_id": SOURCE_ID, "note": "synthetic", "synthetic": True, "iso_code": None})
         rows["cohortmember"].append({"cohort": COHORT, "entity_code": code})
     score_id = len(rows["score"])
     claim_id = len(rows["claim"])

@@ -25,5 +25,5 @@ def test_bench_smoke(tmp_path: Path, capsys: pytest.CaptureFixture[str],
         assert line in table
     (result,) = tmp_path.glob("*.json")
     document = json.loads(result.read_text())
-    assert document["export"]["rows"] == 3000 + 425  # synthetic + the published scores
+    assert document["export"]["rows"] == 3000 + 931  # synthetic + the published scores
     assert all(m["requests"] > 0 and m["errors"] == 0 for m in document["scenarios"].values())

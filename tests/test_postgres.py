@@ -183,10 +183,10 @@ def test_a_new_dataset_is_published_while_serving(seeded_postgres: str, seed_cop
         before = client.get("/version").json()["dataset_version"]
         first = client.get("/v1/scores?limit=5")
         cursor_page = first.json()["links"]["next"]
-        hai_duong = "/v1/scores?entity=30&year=2023&indicator=DTI"
+        hai_duong = "/v1/scores?entity=30&year=2021&indicator=DTI"
         assert client.get(hai_duong).json()["data"] == []  # cached now
         with (seed_copy / "provincial_scores.csv").open("a", encoding="utf-8") as f:
-            f.write("2023,30,DTI,,40,vneconomy-2023,a test row\n")
+            f.write("2021,30,DTI,,40,vneconomy-2023,a test row\n")
         result = load(seed_copy, seeded_postgres)
         assert result.version != before
         import time

@@ -51,8 +51,8 @@ def test_frictionless_finds_no_error(release: tuple[dict[str, Any], Path]) -> No
     report = validate(root / "datapackage.json")
     assert report.valid, [(t.name, e.type, e.note) for t in report.tasks for e in t.errors]
     rows = {task.name: task.stats["rows"] for task in report.tasks}
-    assert rows["entities"] == 126 and rows["scores"] == 425 and rows["merger"] == 63
-    assert len(rows) == 14
+    assert rows["entities"] == 126 and rows["scores"] == 931 and rows["merger"] == 63
+    assert len(rows) == 15
 
 
 def test_frictionless_catches_an_unknown_entity(release: tuple[dict[str, Any], Path],
@@ -89,7 +89,9 @@ def test_pandas_keeps_codes_as_text_and_ranks_as_nullable_integers(
     assert str(rankings["value_text"].dtype) == "string"
     dti = rankings[(rankings.indicator == "DTI") & (rankings.cohort == "provinces-63")]
     hanoi = dti[(dti.entity_code == "01") & (dti.year == 2022)]
-    assert hanoi["rank"].tolist() == [24] and hanoi["value_text"].isna().all()
+    assert hanoi["rank"].tolist() == [24] and hanoi["value_text"].tolist() == ["0.6098"]
+    hanoi_2021 = dti[(dti.entity_code == "01") & (dti.year == 2021)]
+    assert hanoi_2021["value_text"].isna().all()  # nothing published: empty, not zero
     da_nang = dti[(dti.entity_code == "48") & (dti.year == 2023)]
     assert da_nang["value_text"].tolist() == ["0.8340"]  # as printed: the zero is kept
     assert da_nang["value"].tolist() == [0.834]
@@ -97,8 +99,8 @@ def test_pandas_keeps_codes_as_text_and_ranks_as_nullable_integers(
     assert "01" in set(scores["entity_code"]) and str(scores["value"].dtype) == "Float64"
     # Row counts: every collection resource holds exactly what its collection serves.
     for resource in (r for r in RESOURCES if r.in_package and r.operation_id):
-        total = client.get(f"/v1/{resource.name if resource.name != 'merger' else 'merger'}"
-                           "?limit=1").json()["meta"]["total"]
+        path = {"stability": "rankings/stability"}.get(resource.name, resource.name)
+        total = client.get(f"/v1/{path}?limit=1").json()["meta"]["total"]
         assert len(table(root, package, resource.name)) == total, resource.name
     editions = rankings.groupby(["year", "cohort", "indicator"]).size()
     for (year, cohort, indicator), size in editions.items():
@@ -130,7 +132,7 @@ def test_checksums_verify_and_the_zip_holds_every_file(
     manifest, root = release
     listed = [line.split("  ", 1) for line in
               (root / "SHA256SUMS").read_text(encoding="utf-8").splitlines()]
-    assert len(listed) == 18  # 14 CSV, datapackage, README, CITATION, SQLite
+    assert len(listed) == 19  # 15 CSV, datapackage, README, CITATION, SQLite
     for digest, name in listed:
         assert hashlib.sha256((root / name).read_bytes()).hexdigest() == digest, name
     archive = root / f"{manifest['name']}.zip"
@@ -143,7 +145,7 @@ def test_checksums_verify_and_the_zip_holds_every_file(
     sqlite = root / f"{manifest['name']}.sqlite"
     import sqlite3
     with sqlite3.connect(f"file:{sqlite}?mode=ro", uri=True) as conn:
-        assert conn.execute("SELECT count(*) FROM score").fetchone() == (425,)
+        assert conn.execute("SELECT count(*) FROM score").fetchone() == (931,)
         assert conn.execute("SELECT version, synthetic FROM dataset").fetchone() == (
             manifest["version"], 0)
 

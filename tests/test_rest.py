@@ -39,16 +39,19 @@ def test_ranking_carries_year_on_year_change(client: Any) -> None:
 
 
 def test_partial_ranking_lists_unranked_members_after_ranked(client: Any) -> None:
-    body = get(client, "/v1/rankings?year=2024&cohort=provinces-34")
+    # 2022 infrastructure: 10 values (the detailed table's rows 1-5 and 59-63), 4 ranks
+    body = get(client, "/v1/rankings?year=2022&indicator=INFRASTRUCTURE&limit=100")
     data, meta = body["data"], body["meta"]
-    assert len(data) == 34 and meta["cohort_size"] == 34 and meta["complete"] is False
+    assert len(data) == 63 and meta["cohort_size"] == 63 and meta["complete"] is False
+    assert meta["computed"] == 0  # 10 of 63 values: no rank is computed
     ranked = [e for e in data if e["rank"] is not None]
-    assert data[: len(ranked)] == ranked and meta["ranked"] == len(ranked) == 13
+    assert data[: len(ranked)] == ranked and meta["ranked"] == len(ranked) == 4
     rest = data[len(ranked):]
     valued = [e for e in rest if e["value"] is not None]
-    assert rest[: len(valued)] == valued  # value-only figures before the empty members
+    assert rest[: len(valued)] == valued and valued  # value-only figures before the empty
+    assert [e["value"] for e in valued] == sorted((e["value"] for e in valued), reverse=True)
     empty = rest[len(valued):]
-    assert len(empty) == 34 - meta["with_value"] - len([e for e in ranked if e["value"] is None])
+    assert len(empty) == 63 - meta["with_value"] - len([e for e in ranked if e["value"] is None])
     assert all(e["source_ids"] == [] and e["value_text"] is None for e in empty)
 
 
@@ -158,7 +161,8 @@ def collections() -> list[str]:
         if not e.many:
             continue
         url = e.path.replace("{code}", "48")
-        query = {"/v1/rankings": "?year=2022", "/v1/rankings/history": "?entity=48,49,01"}
+        query = {"/v1/rankings": "?year=2022", "/v1/rankings/history": "?entity=48,49,01",
+                 "/v1/rankings/what-if": "?year=2024&cohort=provinces-34&weights=1,1,1,1,1,1,1,1"}
         urls.append(url + query.get(url, ""))
     return urls
 

@@ -124,8 +124,9 @@ def test_coverage_matches_the_scores(ctx: Any) -> None:
                                                       cohorts=("provinces-63",),
                                                       indicators=("DTI",)), ALL).items
     assert cov == [{"year": 2022, "cohort": "provinces-63", "indicator": "DTI",
-                    "cohort_size": 63, "cohort_size_basis": "membership", "with_value": 7,
-                    "with_rank": 63, "figures": 63, "unresolved": 0}]
+                    "cohort_size": 63, "cohort_size_basis": "membership", "with_value": 63,
+                    "with_rank": 63, "with_computed_rank": 63, "figures": 63,
+                    "unresolved": 0}]
 
 
 def test_sources_by_tier(ctx: Any) -> None:

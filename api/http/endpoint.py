@@ -51,10 +51,11 @@ from api.services.params import Param
 
 @dataclass(frozen=True)
 class Document:
-    """A JSON-able answer; `link` becomes the Link header."""
+    """A JSON-able answer; `link` becomes the Link header, `headers` go with it."""
 
     content: Any
     link: str | None = None
+    headers: Headers | None = None
 
 
 @dataclass(frozen=True)
@@ -156,7 +157,7 @@ def render(call: Call, answer: Document | Body) -> Rendered:
                             "for a smaller page (limit=) or download every row as CSV, "
                             "NDJSON or the data release (/v1/releases)")
     if isinstance(answer, Document):
-        return call.state.render(call.request.scope, body, media, answer.link)
+        return call.state.render(call.request.scope, body, media, answer.link, answer.headers)
     return call.state.render(call.request.scope, body, media, headers=answer.headers,
                              compress=FORMATS[call.fmt].compressible)
 

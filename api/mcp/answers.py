@@ -166,6 +166,7 @@ class CoverageRow(TypedDict):
     cohort_size_basis: str
     with_value: int
     with_rank: int
+    with_computed_rank: int
     figures: int
     unresolved: int
     known: str

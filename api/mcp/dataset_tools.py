@@ -27,9 +27,9 @@ from api.release.identity import identity
 from api.services import catalog, figures
 from api.services.paging import MAX_LIMIT, PageRequest
 from api.services.params import TEXT_SCHEMA, parse_params
-from api.services.vocab import KINDS
 from models import public as pub
 from models.text import fold
+from models.vocab import KINDS
 
 # Words a name may carry that entity names do not ("Thành phố Hồ Chí Minh", "tỉnh Quảng
 # Ninh", "Da Nang city"), tried away when the name as given matches nothing.
@@ -94,7 +94,11 @@ def _known(row: pub.Coverage) -> str:
     complete = " (complete)" if size is not None and row["with_rank"] == size else ""
     missing = f"; {size - row['with_value']} without a value: {NOT_HERE}" \
         if size is not None and row["with_value"] < size else ""
-    return f"value for {row['with_value']}{of}, rank for {row['with_rank']}{complete}{missing}"
+    computed = row.get("with_computed_rank", 0)
+    derived = f"; a rank computed from the values (not published) for {computed}" \
+        if computed else ""
+    return (f"value for {row['with_value']}{of}, published rank for {row['with_rank']}"
+            f"{complete}{derived}{missing}")
 
 
 def _coverage(call: Call, year: int, cohort: str | None,

@@ -20,9 +20,9 @@ from api.services.context import QueryContext
 from api.services.paging import PageRequest
 from api.services.rankings import RankingRequest
 from api.services.scores import ScoreFilter
+from models.vocab import PROVINCE_COHORTS as PROVINCES
 
 ALL = PageRequest(1000)
-PROVINCES = ("provinces-63", "provinces-34")
 TEXT = {
     "title": ("Khám phá dữ liệu DTI", "Explore the DTI data"),
     "ranking": ("Bảng xếp hạng", "Ranking"), "province": ("Tỉnh, thành phố", "Province"),

@@ -15,8 +15,8 @@ from api.pages.layout import both, page
 from api.services import figures
 from api.services.context import QueryContext
 from api.services.paging import PageRequest
+from models.vocab import PROVINCE_COHORTS as COHORTS
 
-COHORTS = ("provinces-63", "provinces-34")
 LINKS = (
     ("/explore", "Khám phá: xếp hạng, tỉnh, độ phủ", "Explore: rankings, provinces, coverage"),
     ("/v1", "Chỉ mục API (JSON)", "API index (JSON)"),

@@ -21,8 +21,8 @@ from api.release.catalog import catalog_of
 from api.services.context import QueryContext, one_year
 from api.services.params import Param, enum
 from api.services.registry import index
-from api.services.vocab import COHORTS
 from models import public as pub
+from models.vocab import COHORTS
 
 STATIC = Path(__file__).resolve().parent / "static"
 SEED_DATA = Path(__file__).resolve().parents[2] / "seed" / "data"

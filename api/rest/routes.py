@@ -50,6 +50,10 @@ def _rows(collection: Collection, ctx: QueryContext, call: Call) -> Rows:
 
 
 def endpoint(collection: Collection) -> Endpoint:
+    # a derived, unofficial answer says so in a header too, whatever reads only headers
+    label = [(b"dti-unofficial", collection.unofficial.encode())] \
+        if collection.unofficial else None
+
     def query(ctx: QueryContext, call: Call) -> Answer:
         if call.fmt in ROW_FORMATS:
             return _rows(collection, ctx, call)
@@ -63,7 +67,7 @@ def endpoint(collection: Collection) -> Endpoint:
             found.pop("next")
             link = None
         document["links"] = found
-        return Document(document, link)
+        return Document(document, link, label)
 
     return Endpoint(
         collection.path, collection.operation_id, collection.summary, query=query,

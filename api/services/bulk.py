@@ -12,14 +12,14 @@ from api.services.rankings import EN, ENTRY, ENTRY_COLUMNS, RANKING, R, to_entry
 from api.services.scores import CLAIM, COHORT, ENTITY, SCORE
 from models import public as pub
 from models import tables as t
+from models.vocab import DTI_COHORTS
 
 MEMBER: Table = t.CohortMember.__table__  # type: ignore[attr-defined]
 COVERAGE: Table = t.Coverage.__table__  # type: ignore[attr-defined]
 FRAMEWORK: Table = t.Framework.__table__  # type: ignore[attr-defined]
 # The panel: the DTI and its three pillars, for the cohorts the DTI assesses.
 PANEL_INDICATORS = ("DTI", "GOV", "ECO", "SOC")
-PANEL_COHORTS = ("provinces-63", "provinces-34", "ministries-public-services",
-                 "ministries-no-public-services", "nation")
+PANEL_COHORTS = DTI_COHORTS
 PANEL_COLUMNS = ("entity_code", "entity_name_vi", "entity_name_en", "entity_kind", "year",
                  "cohort", "cohort_size", "framework_id",
                  *(f"{i.lower()}_{p}" for i in PANEL_INDICATORS for p in ("value", "rank")))

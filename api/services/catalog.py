@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, Connection, Table, and_, bindparam, select
 from api.errors import not_found
 from api.services.context import QueryContext
 from api.services.driver import fetch_rows
+from api.services.method import framework_methods
 from api.services.paging import Page, PageRequest, SortKey, paginate, paginate_list
 from api.services.params import (
     TEXT_SCHEMA,
@@ -23,10 +24,11 @@ from api.services.params import (
     flag,
     text,
 )
-from api.services.vocab import COHORTS, INDICATOR_KINDS, KINDS, LEVEL_OF_KIND, LEVELS
 from models import public as pub
 from models import tables as t
+from models.method_public import FrameworkMethod
 from models.text import fold
+from models.vocab import COHORTS, INDICATOR_KINDS, KINDS, LEVEL_OF_KIND, LEVELS
 
 FRAMEWORK: Table = t.Framework.__table__  # type: ignore[attr-defined]
 INDICATOR: Table = t.Indicator.__table__  # type: ignore[attr-defined]
@@ -40,11 +42,13 @@ INDICATOR_COLUMNS = ("code", "framework_id", "level", "kind", "parent_code", "na
                      "note")
 
 
-def _framework(r: Mapping[Any, Any], roots: dict[str, str]) -> pub.Framework:
+def _framework(r: Mapping[Any, Any], roots: dict[str, str],
+               methods: dict[str, FrameworkMethod]) -> pub.Framework:
     out = {k: r[k] for k in ("id", "edition", "level", "decision", "issued_date",
                              "valid_from_year", "valid_to_year", "summary", "source_id",
                              "note")}
-    return {**out, "root_indicator": roots.get(r["id"])}  # type: ignore[typeddict-item]
+    return {**out, "root_indicator": roots.get(r["id"]),  # type: ignore[typeddict-item]
+            "method": methods.get(r["id"])}
 
 
 def _roots(conn: Connection) -> dict[str, str]:
@@ -53,16 +57,17 @@ def _roots(conn: Connection) -> dict[str, str]:
 
 
 def list_frameworks(ctx: QueryContext, page: PageRequest) -> Page[pub.Framework]:
-    roots = _roots(ctx.conn)
+    roots, methods = _roots(ctx.conn), framework_methods(ctx.conn)
     return paginate(ctx, "frameworks", select(FRAMEWORK), [SortKey(F.id)],
-                    page, lambda r: _framework(r, roots))
+                    page, lambda r: _framework(r, roots, methods))
 
 
 def get_framework(ctx: QueryContext, framework_id: str) -> pub.Framework:
+    """One edition with its method: the main indicators' weights and how they are known."""
     row = ctx.conn.execute(select(FRAMEWORK).where(F.id == framework_id)).first()
     if row is None:
         raise not_found(f"no framework with id {framework_id!r}")
-    return _framework(row._mapping, _roots(ctx.conn))
+    return _framework(row._mapping, _roots(ctx.conn), framework_methods(ctx.conn))
 
 
 @dataclass(frozen=True)
@@ -175,7 +180,7 @@ class EntityFilter(Filter):
     FIELDS: ClassVar[dict[str, str]] = {"kind": "kinds"}
 
 
-ENTITY_KEYS = ("code", "kind", "level", "name_vi", "name_en", "region", "valid_from",
+ENTITY_KEYS = ("code", "kind", "level", "name_vi", "name_en", "region", "iso_code", "valid_from",
                "valid_to", "has_public_services", "admin_centre", "group_2020", "source_id",
                "note")
 ENTITY_COLUMNS = [E[k] for k in ENTITY_KEYS] + [E.cohorts]
@@ -311,9 +316,9 @@ def indicators_of_frameworks(conn: Connection, framework_ids: list[str | None]
 
 
 def frameworks_by_id(conn: Connection, ids: list[str]) -> dict[str, pub.Framework]:
-    roots = _roots(conn)
+    roots, methods = _roots(conn), framework_methods(conn)
     rows = conn.execute(select(FRAMEWORK).where(F.id.in_(ids))).all()
-    return {r.id: _framework(r._mapping, roots) for r in rows}
+    return {r.id: _framework(r._mapping, roots, methods) for r in rows}
 
 
 def list_bounds(conn: Connection) -> dict[str, int]:

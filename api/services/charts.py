@@ -26,15 +26,13 @@ from api.services.params import (
 )
 from api.services.rankings import RankingRequest
 from api.services.scores import COHORT, DEFAULT_INDICATOR, SOURCE, ScoreFilter
-from api.services.vocab import COHORTS, LEVEL_OF_KIND, TIERS
 from models import tables as t
+from models.vocab import COHORTS, DTI_COHORTS, LEVEL_OF_KIND, PROVINCE_COHORTS, TIERS
 
 ALL = PageRequest(1000)
 MAX_SERIES = 8  # entities on one series chart: more lines cannot be told apart
 # Which cohort an entity's yearly figure is charted from, when it has several.
-PRIMARY = ("provinces-63", "provinces-34", "ministries-public-services",
-           "ministries-no-public-services", "nation", "ministries-and-provinces",
-           "un-member-states")
+PRIMARY = (*DTI_COHORTS, *(c for c in COHORTS if c not in DTI_COHORTS))
 PILLARS = ("GOV", "ECO", "SOC")
 FRAMEWORK = t.Framework.__table__  # type: ignore[attr-defined]
 INDICATOR = t.Indicator.__table__  # type: ignore[attr-defined]
@@ -96,11 +94,11 @@ class ProfileChart(Filter):
 @dataclass(frozen=True)
 class CoverageChart(Filter):
     years: Years | None = None
-    cohorts: tuple[str, ...] = ("provinces-63", "provinces-34")
+    cohorts: tuple[str, ...] = PROVINCE_COHORTS
     indicator: str = DEFAULT_INDICATOR
 
     PARAMS: ClassVar[dict[str, Param]] = {
-        "year": YEARS, "cohort": enums(COHORTS, "Cohorts (default provinces-63,provinces-34)"),
+        "year": YEARS, "cohort": enums(COHORTS, f"Cohorts (default {','.join(PROVINCE_COHORTS)})"),
         "indicator": code_param(f"Indicator code (default {DEFAULT_INDICATOR})")}
     FIELDS: ClassVar[dict[str, str]] = {"year": "years", "cohort": "cohorts"}
 

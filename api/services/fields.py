@@ -8,13 +8,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from api.services.vocab import COHORTS, INDICATOR_KINDS, KINDS, LEVELS, STATISTICS, TIERS
+from models.vocab import (
+    COHORTS,
+    COMPUTED_RANK_BASIS,
+    CONFLICT_STATUSES,
+    INDICATOR_KINDS,
+    KINDS,
+    LEVELS,
+    QUALIFIERS,
+    RANK_BASES,
+    SIZE_BASES,
+    STATISTICS,
+    TIERS,
+)
 
 PARTIAL_DATE = r"^\d{4}(-\d{2}(-\d{2})?)?$"  # YYYY, YYYY-MM or YYYY-MM-DD, as published
-STATUSES = ("none", "resolved_by_tier", "resolved_by_agreement", "unresolved")
-RANK_BASES = ("stated", "list_order", "leads_wording")
-QUALIFIERS = ("approximately", "more_than", "less_than", "at_least")
-SIZE_BASES = ("membership", "stated", "unknown")
 LIST = " Several values are joined by ';'. / Nhiều giá trị nối bằng ';'."
 
 
@@ -82,7 +90,7 @@ STATUS = C("string", "How a disagreement between sources was settled: none, "
            "sources), unresolved (a tie broken only by record-keeping)",
            "Cách xử lý khi các nguồn khác nhau: none (không khác), resolved_by_tier (nguồn "
            "cấp cao hơn), resolved_by_agreement (nhiều nguồn hơn), unresolved (chưa ngã ngũ)",
-           required=True, enum=list(STATUSES))
+           required=True, enum=list(CONFLICT_STATUSES))
 RANK_BASIS = C("string", "What the rank rests on: stated, list_order (the order a page "
                "lists bodies in), leads_wording ('dẫn đầu', leads); empty: no rank",
                "Căn cứ của thứ hạng: stated (nêu rõ), list_order (thứ tự liệt kê), "
@@ -134,6 +142,37 @@ COMMON: dict[str, Column] = {
     "unit": C("string", "Unit: count, percent, rank, ...", "Đơn vị: count (số lượng), "
               "percent (%), rank (hạng), ...", required=True),
     "definition": C("string", "Definition as published", "Định nghĩa như đã công bố"),
+    "iso_code": C("string", "ISO 3166-2 code (VN-xx); empty where ISO lists no code for the "
+                  "unit (the provinces formed by the 2025 merger)", "Mã ISO 3166-2 (VN-xx); "
+                  "trống khi ISO chưa có mã (các tỉnh hình thành do sáp nhập 2025)",
+                  pattern=r"^VN-[0-9A-Z]{2}$"),
+    "computed_rank": C("integer", "Rank computed by this project from the values, where "
+                       "every member of the cohort has one (standard competition ranking at "
+                       "the list's published precision); never a published rank",
+                       "Thứ hạng do dự án tính từ giá trị khi mọi thành viên đều có giá trị "
+                       "(xếp hạng cạnh tranh chuẩn); không phải thứ hạng đã công bố",
+                       minimum=1),
+    "computed_rank_basis": C("string", "computed_from_values where computed_rank is given",
+                             "computed_from_values khi có computed_rank",
+                             enum=[COMPUTED_RANK_BASIS]),
+    "previous_rank_basis": C("string", "What previous_rank rests on: a published rank's "
+                             "basis, or computed_from_values", "Căn cứ của previous_rank: căn "
+                             "cứ của thứ hạng đã công bố, hoặc computed_from_values",
+                             enum=[*RANK_BASES, "unclear", COMPUTED_RANK_BASIS]),
+    "rank_change_basis": C("string", "What this edition's side of rank_change rests on (the "
+                           "published rank's basis, else computed_from_values); the other "
+                           "side: previous_rank_basis", "Căn cứ phía kỳ này của rank_change; "
+                           "phía kỳ trước: previous_rank_basis",
+                           enum=[*RANK_BASES, "unclear", COMPUTED_RANK_BASIS]),
+    "rank_median": C("number", "Median rank over the weights' perturbations (the stability "
+                     "analysis, derived); empty where there is none", "Thứ hạng trung vị khi "
+                     "trọng số thay đổi (phân tích độ ổn định, suy ra); trống nếu không có",
+                     minimum=1),
+    "rank_interval": C("string", "5th and 95th percentile ranks over the weights' "
+                       "perturbations (derived)", "Thứ hạng phân vị 5 và 95 khi trọng số "
+                       "thay đổi (suy ra)", list=True),
+    "recomputed_rank": C("integer", "Rank recomputed from the main indicators (derived)",
+                         "Thứ hạng tính lại từ các chỉ số chính (suy ra)", minimum=1),
 }
 
 # Columns whose meaning depends on the table.
@@ -179,6 +218,11 @@ BY_TABLE: dict[str, dict[str, Column]] = {
         "summary": C("string", "Structure as published: pillars, indicators, points",
                      "Cấu trúc như đã công bố: trụ cột, chỉ số, điểm", required=True),
         "root_indicator": C("string", "Code of the top indicator", "Mã chỉ số gốc"),
+        "method": C("string", "The main indicators' weights inferred from the published "
+                    "tables and the check that they recompute every total held, as JSON "
+                    "(derived; empty: none known)", "Trọng số các chỉ số chính suy ra từ các "
+                    "bảng đã công bố và kết quả kiểm tra, dạng JSON (suy ra; trống: chưa "
+                    "biết)"),
         "source_id": C("string", "Id of the source page (sources.csv)",
                        "Mã nguồn (sources.csv)", required=True),
     },
@@ -293,6 +337,9 @@ BY_TABLE: dict[str, dict[str, Column]] = {
                         "Số đơn vị có giá trị đã công bố", **COUNT),
         "with_rank": C("integer", "Entities with a published rank",
                        "Số đơn vị có thứ hạng đã công bố", **COUNT),
+        "with_computed_rank": C("integer", "Entities with a rank computed from the values "
+                                "(where the cohort's values are complete)", "Số đơn vị có "
+                                "thứ hạng tính từ giá trị (khi đủ giá trị)", **COUNT),
         "figures": C("integer", "Figures held", "Số số liệu", **COUNT),
         "unresolved": C("integer", "Figures whose conflict is unresolved",
                         "Số số liệu có mâu thuẫn chưa ngã ngũ", **COUNT),
@@ -320,6 +367,34 @@ BY_TABLE: dict[str, dict[str, Column]] = {
         "rank": C("integer", "Rank as published; ties share a rank; empty: a member with "
                   "no published rank, listed after the ranked", "Thứ hạng; đồng hạng dùng "
                   "chung số; trống: thành viên chưa có hạng, xếp sau", minimum=1),
+    },
+    "what-if": {
+        "official_value": C("number", "The DTI as published", "DTI đã công bố"),
+        "official_value_text": VALUE_TEXT,
+        "official_rank": C("integer", "Rank as published, else computed from the values",
+                           "Thứ hạng đã công bố, nếu không thì tính từ giá trị", minimum=1),
+        "official_rank_basis": C("string", "What official_rank rests on",
+                                 "Căn cứ của official_rank",
+                                 enum=[*RANK_BASES, COMPUTED_RANK_BASIS]),
+        "recomputed_value": C("number", "Unofficial: the DTI recomputed with the weights "
+                              "asked for", "Không chính thức: DTI tính lại theo trọng số yêu "
+                              "cầu", required=True),
+        "recomputed_rank": C("integer", "Unofficial: the rank with the weights asked for",
+                             "Không chính thức: thứ hạng theo trọng số yêu cầu",
+                             required=True, minimum=1),
+        "rank_shift": C("integer", "official_rank minus recomputed_rank (positive: moves "
+                        "up)", "official_rank trừ recomputed_rank (dương: tăng hạng)"),
+    },
+    "stability": {
+        "rank_median": C("number", "Median rank over the weights' perturbations",
+                         "Thứ hạng trung vị khi trọng số thay đổi", required=True, minimum=1),
+        "rank_interval": C("string", "5th and 95th percentile ranks", "Thứ hạng phân vị 5 và "
+                           "95", list=True, required=True),
+        "driver": C("string", "The main indicator whose weight explains most of the rank's "
+                    "variance (first order); empty: the rank never moves", "Chỉ số chính có "
+                    "trọng số giải thích nhiều nhất phương sai thứ hạng; trống: không đổi"),
+        "driver_share": C("number", "That indicator's first-order share of the variance",
+                          "Tỷ trọng phương sai bậc một của chỉ số đó", minimum=0, maximum=1),
     },
     "panel": {
         "entity_kind": COMMON["entity_kind"],

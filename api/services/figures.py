@@ -13,9 +13,9 @@ from api.services.driver import fetch_rows
 from api.services.paging import Page, PageRequest, SortKey, paginate
 from api.services.params import Filter, Param, codes_param, enum, enums, flag
 from api.services.scores import CLAIM, SCORE, SOURCE, claims_for, split_claims
-from api.services.vocab import COHORTS, STATISTICS, TIERS
 from models import public as pub
 from models import tables as t
+from models.vocab import COHORTS, STATISTICS, TIERS
 
 AGGREGATE: Table = t.Aggregate.__table__  # type: ignore[attr-defined]
 STATISTIC: Table = t.Statistic.__table__  # type: ignore[attr-defined]
@@ -139,9 +139,10 @@ class SourceFilter(Filter):
 COVERAGE: Table = t.Coverage.__table__  # type: ignore[attr-defined]
 CV = COVERAGE.c
 COVERAGE_COLUMNS = (CV.year, CV.cohort, CV.indicator_code, CV.cohort_size,
-                    CV.cohort_size_basis, CV.with_value, CV.with_rank, CV.figures, CV.unresolved)
+                    CV.cohort_size_basis, CV.with_value, CV.with_rank, CV.with_computed_rank,
+                    CV.figures, CV.unresolved)
 COVERAGE_KEYS = ("year", "cohort", "indicator", "cohort_size", "cohort_size_basis",
-                 "with_value", "with_rank", "figures", "unresolved")
+                 "with_value", "with_rank", "with_computed_rank", "figures", "unresolved")
 
 
 def coverage(ctx: QueryContext, f: CoverageFilter, page: PageRequest) -> Page[pub.Coverage]:

@@ -19,8 +19,9 @@ from api.errors import not_found
 from api.services import charts
 from api.services.context import QueryContext
 from api.services.params import Filter, Param, enum
-from api.services.rankings import RankingRequest, default_cohort
+from api.services.rankings import RankingRequest
 from api.services.scores import DEFAULT_INDICATOR
+from models.vocab import default_cohort
 from seed.geo import COHORTS, DERIVED, OBJECT, tiles_file, topology_file
 
 MEASURES = ("value", "rank")

@@ -14,19 +14,14 @@ from api.services.context import YEARS, QueryContext, Years, one_year
 from api.services.paging import Page, PageRequest, SortKey, paginate
 from api.services.params import CODES_SCHEMA, MAX_ITEMS, Filter, Param, code_param, codes, enum
 from api.services.scores import COHORT, DEFAULT_INDICATOR
-from api.services.vocab import COHORTS
 from models import public as pub
 from models import tables as t
+from models.vocab import COHORTS, MERGER_YEAR, default_cohort
 
 RANKING: Table = t.Ranking.__table__  # type: ignore[attr-defined]
 ENTRY: Table = t.RankingEntry.__table__  # type: ignore[attr-defined]
 R, EN = RANKING.c, ENTRY.c
-MERGER_YEAR = 2025  # the 34-province cohort is the default from this edition on
 COHORT_DOC = "Cohort (default provinces-63 to 2024, provinces-34 from 2025)"
-
-
-def default_cohort(year: int) -> str:
-    return "provinces-63" if year < MERGER_YEAR else "provinces-34"
 
 
 @dataclass(frozen=True)
@@ -62,12 +57,16 @@ _KEY = (R.year == bindparam("year"), R.cohort == bindparam("cohort"),
         R.indicator_code == bindparam("indicator"))
 META_COLUMNS = (R.year, R.indicator_code, R.cohort, R.framework_id, R.cohort_size,
                 R.cohort_size_basis, R.cohort_size_source, R.members_listed, R.ranked,
-                R.with_value, R.complete, R.unresolved, R.rank_bases, R.previous_available)
+                R.with_value, R.complete, R.unresolved, R.rank_bases, R.previous_available,
+                R.computed, R.computed_only, R.computed_checked, R.computed_agree,
+                R.computed_precision)
 _META = select(*META_COLUMNS).where(*_KEY)
 ENTRY_COLUMNS = ("year", "indicator_code", "cohort", "rank", "entity_code", "entity_name_vi",
                  "entity_name_en", "value", "value_text", "previous_rank", "rank_change",
                  "previous_value", "value_change", "has_conflict", "conflict_status",
-                 "rank_basis", "source_ids", "position")
+                 "rank_basis", "source_ids", "computed_rank", "computed_rank_basis",
+                 "previous_rank_basis", "rank_change_basis", "rank_median", "rank_p05",
+                 "rank_p95", "position")
 # Built once with bind parameters: a request only binds values (the ranking is the
 # API's most asked-for page, and building the statement cost more than running it).
 _ENTRIES = (select(*(EN[c] for c in ENTRY_COLUMNS), R.framework_id)
@@ -82,25 +81,32 @@ _COHORT = select(COHORT.c.code).where(COHORT.c.code == bindparam("cohort"))
 
 def to_entry(row: Any) -> pub.RankingEntry:
     (year, indicator, cohort, rank, code, vi, en, value, text, previous_rank, rank_change,
-     previous_value, value_change, conflict, status, basis, sources, _, framework) = row
+     previous_value, value_change, conflict, status, basis, sources, computed, computed_basis,
+     previous_basis, change_basis, median, low, high, _, framework) = row
     return {"year": year, "indicator": indicator, "cohort": cohort, "rank": rank,
             "entity_code": code, "entity_name_vi": vi, "entity_name_en": en,
             "value": value, "value_text": text, "previous_rank": previous_rank,
             "rank_change": rank_change, "previous_value": previous_value,
             "value_change": value_change, "has_conflict": bool(conflict),
             "conflict_status": status, "rank_basis": basis, "framework_id": framework,
-            "source_ids": sources.split(";") if sources else []}
+            "source_ids": sources.split(";") if sources else [],
+            "computed_rank": computed, "computed_rank_basis": computed_basis,
+            "previous_rank_basis": previous_basis, "rank_change_basis": change_basis,
+            "rank_median": median, "rank_interval": [low, high] if low is not None else None}
 
 
 def _meta(row: Any, total: int) -> pub.RankingMeta:
     (year, indicator, cohort, framework, size, basis, source, listed, ranked, with_value,
-     complete, unresolved, bases, previous) = row
+     complete, unresolved, bases, previous, computed, computed_only, checked, agree,
+     precision) = row
     return {"total": total, "year": year, "indicator": indicator, "cohort": cohort,
             "framework_id": framework, "cohort_size": size, "cohort_size_basis": basis,
             "cohort_size_source": source, "members_listed": listed, "ranked": ranked,
             "with_value": with_value, "complete": None if complete is None else bool(complete),
             "unresolved": unresolved, "rank_bases": json.loads(bases),
-            "previous_year": year - 1, "previous_available": bool(previous)}
+            "previous_year": year - 1, "previous_available": bool(previous),
+            "computed": computed, "computed_only": computed_only, "computed_checked": checked,
+            "computed_agree": agree, "computed_precision": precision}
 
 
 def _missing(ctx: QueryContext, year: int, indicator: str, cohort: str) -> Exception:
@@ -147,8 +153,9 @@ def history(ctx: QueryContext, request: HistoryRequest,
     if request.cohort:
         where.append(EN.cohort == request.cohort)
     else:  # each edition's own default cohort: 63 provinces to 2024, 34 from 2025
-        where.append(EN.cohort == case((EN.year < MERGER_YEAR, literal("provinces-63")),
-                                       else_=literal("provinces-34")))
+        before, after = default_cohort(MERGER_YEAR - 1), default_cohort(MERGER_YEAR)
+        where.append(EN.cohort == case((EN.year < MERGER_YEAR, literal(before)),
+                                       else_=literal(after)))
     stmt = (select(*(EN[c] for c in ENTRY_COLUMNS), R.framework_id)
             .join(RANKING, and_(R.year == EN.year, R.cohort == EN.cohort,
                                 R.indicator_code == EN.indicator_code))

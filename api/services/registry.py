@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from api.app_meta import ATTRIBUTION, LICENCE_CODE
-from api.services import catalog, exports, figures, rankings, scores
+from api.services import catalog, exports, figures, method, rankings, scores, whatif
 from api.services.context import QueryContext
 from api.services.paging import MAX_LIMIT, Page, PageRequest
 from api.services.params import Filter, Param
 from api.services.scores import SORT, ScoreFilter, SeriesFilter
+from models import method_public as mp
 from models import public as pub
 from models.text import localise
 
@@ -63,6 +64,8 @@ class Collection:
     tag: str = "data"
     meta: type = pub.CollectionMeta  # the read model of `meta`
     table: str | None = None  # the Table Schema (api/services/tables.py) of its rows
+    unofficial: str | None = None  # why its figures are not published ones (every surface
+    # says so: the body, a header, the explorer)
 
     @property
     def parameters(self) -> dict[str, Param]:
@@ -179,6 +182,16 @@ COLLECTIONS: tuple[Collection, ...] = (
                "Every published rank of some entities across editions", pub.RankingEntry,
                rankings.history, rankings.HistoryRequest, meta=pub.RankingHistoryMeta,
                table="rankings"),
+    Collection("/v1/rankings/what-if", "get_ranking_what_if",
+               "Unofficial: a ranking recomputed with your weights of the main indicators",
+               mp.WhatIfEntry, whatif.what_if, whatif.WhatIfRequest, not_found=True,
+               meta=mp.WhatIfMeta, table="what-if",
+               unofficial="what-if: recomputed with the weights asked for; not a published "
+                          "ranking"),
+    Collection("/v1/rankings/stability", "list_rank_stability",
+               "How each rank moves when the weights do (derived at load time)",
+               mp.StabilityEntry, method.stability, method.StabilityFilter,
+               meta=mp.StabilityMeta, table="stability"),
     Collection("/v1/merger", "list_merger", "The 2025 merger: old province -> new province",
                pub.MergerLink, catalog.list_merger, tag="catalog", table="merger"),
     Collection("/v1/aggregates", "list_aggregates", "Published averages, growth and counts",

@@ -14,9 +14,9 @@ from api.services.context import YEARS, QueryContext, Years
 from api.services.driver import fetch_rows
 from api.services.paging import Page, PageRequest, SortKey, paginate
 from api.services.params import Filter, Param, codes_param, enums, flag, items
-from api.services.vocab import COHORTS, KINDS
 from models import public as pub
 from models import tables as t
+from models.vocab import COHORTS, KINDS
 
 SCORE: Table = t.Score.__table__  # type: ignore[attr-defined]
 ENTITY: Table = t.Entity.__table__  # type: ignore[attr-defined]

@@ -14,6 +14,7 @@ from sqlalchemy import Connection
 from api.services import bulk
 from api.services.fields import column
 from api.services.registry import BY_OPERATION, Collection
+from models import method_public as mp
 from models import public as pub
 from models.text import NAME_PAIRS, columns
 
@@ -131,6 +132,13 @@ RESOURCES: tuple[Resource, ...] = (
              "Dữ liệu bảng: mỗi dòng một đơn vị và năm, DTI và các trụ cột theo cột",
              ("entity_code", "year", "cohort"), (ENTITY, COHORT, FRAMEWORK),
              rows=bulk.panel, columns=bulk.PANEL_COLUMNS),
+    Resource("stability", "Rank stability: each rank over perturbed weights (derived)",
+             "Độ ổn định thứ hạng khi trọng số thay đổi (suy ra)",
+             ("year", "cohort", "entity_code"), (ENTITY, COHORT),
+             operation_id="list_rank_stability", model=mp.StabilityEntry),
+    Resource("what-if", "Unofficial what-if ranking with the weights asked for",
+             "Xếp hạng giả định không chính thức theo trọng số yêu cầu", (),
+             operation_id="get_ranking_what_if", model=mp.WhatIfEntry, in_package=False),
     Resource("series", "One entity's figures over time", "Số liệu của một đơn vị theo thời "
              "gian", (), operation_id="get_entity_series", model=pub.SeriesPoint,
              in_package=False),

@@ -16,17 +16,20 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.errors import ApiError
+from api.http.arrow import MEDIA_TYPE as PARQUET
 from api.http.keys import header
 from api.http.negotiate import MEDIA
 from api.http.render import dumps
 from api.http.representation import NotModified, etag_matches, not_modified
 from api.http.state import AppState, app_state
+from api.release import citation, feed
 from api.release.catalog import catalog, years
-from api.release.package import identity
+from api.release.package import identity, recorded_releases
 from api.release.resources import BY_NAME
 from api.release.store import Releases
 from api.rest.params import parse_query
 from api.services.context import QueryContext
+from api.services.params import enum
 from models import public as pub
 
 IMMUTABLE = 365 * 24 * 3600  # a versioned file never changes
@@ -145,7 +148,8 @@ async def release_file(request: Request) -> ASGIApp:
     headers = {"ETag": etag, "Repr-Digest": f"sha-256=:{digest}:",
                "Cache-Control": f"public, max-age={IMMUTABLE}, immutable",
                "Last-Modified": email.utils.format_datetime(created, usegmt=True)}
-    binary = entry["media_type"] in ("application/zip", "application/vnd.sqlite3")
+    binary = entry["media_type"] in ("application/zip", "application/vnd.sqlite3",
+                                     PARQUET)
     media = entry["media_type"] + ("" if binary else "; charset=utf-8")
     response = FileResponse(path, headers=headers, media_type=media,
                             filename=name.rsplit("/", 1)[-1],
@@ -174,9 +178,42 @@ async def catalog_document(request: Request) -> ASGIApp:
     return _document(request, graph, JSON_LD)
 
 
+CITATION_MEDIA = {"bibtex": "application/x-bibtex; charset=utf-8",
+                  "apa": "text/plain; charset=utf-8", "cff": "application/x-yaml; charset=utf-8"}
+CITATION_PARAMS = {"format": enum(citation.FORMATS, "How to cite the release: BibTeX, APA "
+                                                    "(7th edition) or CITATION.cff")}
+
+
+async def get_citation(request: Request) -> ASGIApp:
+    """The release's reference as BibTeX, APA or CFF (no need to wait for its build)."""
+    _version(request)
+    state = app_state(request)
+    fmt = parse_query(request.query_params, CITATION_PARAMS, paged=False,
+                      collection=False).get("format", "bibtex")
+    early = not_modified(request.scope, state.etag(request.scope), state.settings.cache_max_age)
+    if early:
+        return early
+    who, url = identity(state), state.settings.public_url
+    text = {"bibtex": citation.bibtex, "apa": citation.apa, "cff": citation.cff}[fmt](who, url)
+    return state.respond(request.scope, text.encode(), CITATION_MEDIA[fmt])
+
+
+async def releases_feed(request: Request) -> ASGIApp:
+    """Atom: one entry per recorded release with what changed."""
+    state = app_state(request)
+    parse_query(request.query_params, {}, paged=False, collection=False)
+    early = not_modified(request.scope, state.etag(request.scope), state.settings.cache_max_age)
+    if early:
+        return early
+    body = feed.atom(recorded_releases(), state.settings.public_url)
+    return state.respond(request.scope, body, f"{feed.MEDIA_TYPE}; charset=utf-8")
+
+
 ROUTES: list[BaseRoute] = [
     Route("/v1/releases", list_releases, methods=["GET"]),
+    Route("/v1/releases.atom", releases_feed, methods=["GET"]),
     Route("/v1/releases/{version}", get_release, methods=["GET"]),
+    Route("/v1/releases/{version}/citation", get_citation, methods=["GET"]),
     Route("/v1/releases/{version}/{file:path}", release_file, methods=["GET"]),
     Route("/v1/schemas/{name}", table_schema, methods=["GET"]),
     Route("/v1/catalog.jsonld", catalog_document, methods=["GET"]),

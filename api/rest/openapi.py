@@ -255,11 +255,16 @@ def _release_paths(json_of: Any) -> dict[str, Any]:
         "meta": {"type": "object", "required": ["total", "latest"], "properties": {
             "total": {"type": "integer"}, "latest": {"type": ["string", "null"]}}},
         "links": {"$ref": REF.format(model="Links")}}}
-    # One entry for every kind of file (zip, SQLite, CSV, JSON, Markdown, YAML, text):
-    # its Content-Type names which; /v1/releases lists each file's media type.
-    any_file = {media: {"schema": {"type": "string", "format": "binary"}} for media in (
-        "application/zip", "application/vnd.sqlite3", "application/json", "text/csv",
-        "text/markdown", "application/x-yaml", "text/plain")}
+    # One entry for every kind of file (zip, SQLite, Parquet, CSV, JSON, Markdown, YAML,
+    # text): its Content-Type names which; /v1/releases lists each file's media type. Binary
+    # files are bytes, text files strings, and datapackage.json a JSON object.
+    any_file: dict[str, Any] = {media: {"schema": {"type": "string", "format": "binary"}}
+                                for media in ("application/zip", "application/vnd.sqlite3",
+                                              "application/vnd.apache.parquet")}
+    any_file.update({media: {"schema": {"type": "string"}} for media in (
+        "text/csv", "text/markdown", "text/plain")})
+    any_file.update({media: {"schema": {"type": "object"}} for media in (
+        "application/json", "application/x-yaml")})  # validators parse both
     file_ok = {"description": "The file; `Range: bytes=...` answers 206 with those bytes",
                "content": any_file, "headers": {
                    "ETag": {"description": "The file's sha256", "schema": {"type": "string"}},
@@ -288,6 +293,18 @@ def _release_paths(json_of: Any) -> dict[str, Any]:
             "get_release", "One release", {"application/json": {"schema": release}},
             tag="release", extra={**redirect, **building, **found}, parameters=[version]),
         "/v1/releases/{version}/{file}": file_op,
+        "/v1/releases/{version}/citation": _plain(
+            "get_release_citation", "How to cite the release: BibTeX (default), APA or "
+            "CITATION.cff", {"application/x-bibtex": {"schema": {"type": "string"}},
+                             "text/plain": {"schema": {"type": "string"}},
+                             "application/x-yaml": {"schema": {"type": "object"}}},
+            tag="release", extra=found, parameters=[version, {
+                "name": "format", "in": "query", "required": False,
+                "schema": {"type": "string", "enum": ["bibtex", "apa", "cff"]}}]),
+        "/v1/releases.atom": _plain(
+            "get_releases_feed", "Atom feed: one entry per release, with the rows added, "
+            "removed and changed per table", {"application/atom+xml": {"schema": {
+                "type": "string"}}}, tag="release"),
         "/v1/schemas/{name}": _plain(
             "get_table_schema", "The Table Schema (Frictionless) of a CSV: CSV exports link "
             "it as rel=describedby", {"application/json": {"schema": {"type": "object"}}},

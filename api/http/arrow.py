@@ -27,6 +27,11 @@ TYPES: dict[str, pa.DataType] = {"string": pa.string(), "integer": pa.int64(),
                                  "number": pa.float64(), "boolean": pa.bool_(),
                                  "date": pa.date32()}
 SCHEMA_KEY = "frictionless:schema"
+# How pandas should type each column on read (its own "pandas" metadata key): nullable
+# integers, floats and booleans, and strings, so `pd.read_parquet(url)` needs no dtype=.
+PANDAS = {"string": ("unicode", "string"), "integer": ("int64", "Int64"),
+          "number": ("float64", "Float64"), "boolean": ("bool", "boolean"),
+          "date": ("date", "object")}
 ROW_GROUP = 65_536  # rows per row group: column statistics pay, memory stays small
 WRITE = {"compression": "zstd", "write_statistics": True, "store_schema": True}
 
@@ -38,7 +43,14 @@ def arrow_schema(table_schema: Mapping[str, Any],
     fields = [pa.field(f["name"], TYPES[f["type"]], nullable=True,
                        metadata={"description": f.get("description", "")})
               for f in table_schema["fields"]]
-    meta = {**(metadata or {}), SCHEMA_KEY: json.dumps(table_schema, ensure_ascii=False)}
+    columns = [{"name": f["name"], "field_name": f["name"], "pandas_type": PANDAS[f["type"]][0],
+                "numpy_type": PANDAS[f["type"]][1], "metadata": None}
+               for f in table_schema["fields"]]
+    pandas = {"index_columns": [], "column_indexes": [], "columns": columns,
+              "creator": {"library": "pyarrow", "version": pa.__version__},
+              "pandas_version": "2.2.0"}  # the metadata's format, not the reader's version
+    meta = {**(metadata or {}), SCHEMA_KEY: json.dumps(table_schema, ensure_ascii=False),
+            "pandas": json.dumps(pandas)}
     return pa.schema(fields, metadata=meta)
 
 

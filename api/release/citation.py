@@ -53,7 +53,7 @@ def cff(who: Identity, public_url: str) -> str:
     links = ([f"url: {_q(url)}"] if url else []) + \
         ([f"repository-code: {_q(code)}"] if code else [])
     reference = [
-        "  type: dataset", f"  title: {_q(title(who))}", "  authors:",
+        "  type: data", f"  title: {_q(title(who))}", "  authors:",
         f"    - name: {_q(AUTHOR)}", f"  version: {_q(who.version)}",
         f"  date-released: {who.created[:10]}", f"  year: {who.created[:4]}",
         f"  notes: {_q(DATA_LICENCE)}", "  license: MIT",

@@ -134,20 +134,36 @@ def _adbc_batches(path: str, columns: Sequence[Column], stmt: Any,
 
 def arrow_batches(conn: Connection, columns: Sequence[Column],
                   stmt: Any) -> Iterator[pa.RecordBatch]:
-    """The rows of `stmt` (selecting `columns`, in order) as typed Arrow record batches."""
+    """The rows of `stmt` (selecting `columns`, in order) as typed Arrow record batches,
+    empty text as null."""
     path = _sqlite_file(conn)
     if path is not None:
         version = conn.info.get("dataset_version") or conn.exec_driver_sql(
             "SELECT version FROM dataset").scalar_one()
         found = _adbc_batches(path, columns, stmt, str(version))
         if found is not None:
-            yield from found
+            for batch in found:
+                yield _no_empty_text(batch, columns)
             return
     schema = pa.schema([(c.name, ARROW[c.type]) for c in columns])
     for rows in cursor_batches(conn, stmt, size=BATCH_ROWS, server_side=True):
-        yield pa.RecordBatch.from_arrays(
+        yield _no_empty_text(pa.RecordBatch.from_arrays(
             [pa.array([r[i] for r in rows], ARROW[c.type]) for i, c in enumerate(columns)],
-            schema=schema)
+            schema=schema), columns)
+
+
+def _no_empty_text(batch: pa.RecordBatch, columns: Sequence[Column]) -> pa.RecordBatch:
+    """Empty text as null, as the Table Schema's `missingValues: [""]` reads a CSV cell:
+    the CSV cannot tell them apart, and a typed file should not either."""
+    arrays = []
+    for i, c in enumerate(columns):
+        values = batch.column(i)
+        if c.type == "string":
+            empty = pc.fill_null(pc.equal(values, ""), False)
+            if pc.any(empty).as_py():
+                values = pc.if_else(empty, pa.scalar(None, pa.string()), values)
+        arrays.append(values)
+    return pa.RecordBatch.from_arrays(arrays, schema=batch.schema)
 
 
 def _floats(values: pa.Array) -> pa.Array:

@@ -1,9 +1,10 @@
 """Whole-collection exports at the speed of the engine, for CSV and Parquet of any size.
 
 Rows go from the database into Arrow record batches without a Python object per value
-(ADBC on SQLite; a cursor elsewhere), and CSV cells are rendered by Arrow compute
-kernels, a batch at a time, byte for byte as the csv module writes them (quoted only when
-a cell holds a comma, a quote or a line break; floats as Python's repr; empty for null).
+(ADBC's SQLite and PostgreSQL drivers; a cursor otherwise), and CSV cells are rendered by
+Arrow compute kernels, a batch at a time, byte for byte as the csv module writes them
+(quoted only when a cell holds a comma, a quote or a line break; floats as Python's repr;
+empty for null).
 Parquet writers take the same batches (api/http/arrow.py).
 """
 
@@ -132,6 +133,29 @@ def _adbc_batches(path: str, columns: Sequence[Column], stmt: Any,
     return read()
 
 
+def _postgres_batches(conn: Connection, columns: Sequence[Column],
+                      stmt: Any) -> Iterator[pa.RecordBatch]:
+    """Batches read by ADBC's PostgreSQL driver (COPY in binary under the hood) on a
+    connection of its own, read-only and looking at the schema `conn` reads: a loaded
+    schema never changes, so both see the same rows."""
+    import adbc_driver_postgresql.dbapi as adbc
+
+    url = conn.engine.url.set(drivername="postgresql", query={})
+    search_path = conn.exec_driver_sql("SHOW search_path").scalar_one()
+    sql = str(stmt.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+    schema = pa.schema([(c.name, ARROW[c.type]) for c in columns])
+    with adbc.connect(url.render_as_string(hide_password=False)) as connection, \
+            connection.cursor() as cursor:
+        cursor.execute("SET default_transaction_read_only = on")
+        cursor.execute(f"SET search_path TO {search_path}")
+        connection.commit()
+        cursor.execute(sql)
+        for batch in cursor.fetch_record_batch():
+            yield pa.RecordBatch.from_arrays(
+                [batch.column(i).cast(ARROW[c.type]) for i, c in enumerate(columns)],
+                schema=schema)
+
+
 def arrow_batches(conn: Connection, columns: Sequence[Column],
                   stmt: Any) -> Iterator[pa.RecordBatch]:
     """The rows of `stmt` (selecting `columns`, in order) as typed Arrow record batches,
@@ -145,6 +169,10 @@ def arrow_batches(conn: Connection, columns: Sequence[Column],
             for batch in found:
                 yield _no_empty_text(batch, columns)
             return
+    elif conn.dialect.name == "postgresql":
+        for batch in _postgres_batches(conn, columns, stmt):
+            yield _no_empty_text(batch, columns)
+        return
     schema = pa.schema([(c.name, ARROW[c.type]) for c in columns])
     for rows in cursor_batches(conn, stmt, size=BATCH_ROWS, server_side=True):
         yield _no_empty_text(pa.RecordBatch.from_arrays(

@@ -265,7 +265,8 @@ def test_feed_has_an_entry_per_recorded_release(client: Any) -> None:
     assert client.get("/v1/releases.atom", headers={"If-None-Match": etag}).status_code == 304
 
 
-def test_every_recorded_release_has_its_row_summary() -> None:
+def test_every_recorded_release_has_its_row_summary(
+        release: tuple[dict[str, Any], Path]) -> None:
     from api.release import history
     from api.release.package import recorded_releases
 
@@ -273,6 +274,9 @@ def test_every_recorded_release_has_its_row_summary() -> None:
         assert history.recorded(version) is not None, (
             f"release {version} has no api/release/history/{version}.json: run "
             "`python -m api.release.history` after adding it to seed/releases.csv")
+    manifest, root = release  # the served version's summary is the one committed
+    if manifest["released"]:
+        assert history.summarise(root / "data") == history.recorded(manifest["version"])
 
 
 def test_changes_document_counts_what_changed(seed_copy: Path, tmp_path: Path) -> None:

@@ -116,3 +116,22 @@ def test_parquet_export_holds_the_csv_export(synthetic: str, tmp_path: Path) -> 
     header = ",".join(schema.names).encode() + b"\n"
     from_csv = arrow.table_from_csv(io.BytesIO(header + text), schema)
     assert table.equals(from_csv.cast(table.schema))
+
+
+def test_rows_become_the_same_parquet_as_the_release_csv(cached_app: Any) -> None:
+    """api/http/arrow.py from service rows (lists of sources and all) gives the table the
+    release reads from its CSV: one typing, whichever way the rows come."""
+    from api.rest.respond import rows
+    from api.rest.routes import ENDPOINTS
+
+    state = cached_app.state.api
+    root = state.extras["releases"].wait() and state.extras["releases"].directory
+    for name, operation in (("scores", "list_scores"), ("entities", "list_entities"),
+                            ("sources", "list_sources")):
+        endpoint = next(e for e in ENDPOINTS if e.operation_id == operation)
+        schema = arrow.arrow_schema(BY_NAME[name].table_schema())
+        found = b"".join(arrow.parquet_stream(
+            arrow.batches_from_rows(rows(state, endpoint, {}, {}, "vi"), schema), schema))
+        table = pq.read_table(io.BytesIO(found))
+        released = pq.read_table(root / "data" / f"{name}.parquet")
+        assert table.select(released.schema.names).equals(released.cast(table.schema)), name

@@ -279,16 +279,19 @@ def test_every_recorded_release_has_its_row_summary(
         assert history.summarise(root / "data") == history.recorded(manifest["version"])
 
 
-def test_changes_document_counts_what_changed(seed_copy: Path, tmp_path: Path) -> None:
-    """One published value edited in a copy of the seed: CHANGES.md of its release says
-    one score changed since the recorded release, and nothing was added or removed."""
+def test_changes_count_what_changed(seed_copy: Path, tmp_path: Path,
+                                    release: tuple[dict[str, Any], Path]) -> None:
+    """One published value edited in a copy of the seed: against the served release, one
+    score changed and nothing was added or removed; CHANGES.md compares the edited build
+    with the newest recorded release."""
+    from api.release import history
+    from api.release.package import build, previous_release
     from tests.conftest import make_app
 
     scores = seed_copy / "provincial_scores.csv"
     with scores.open(encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
-    row = next(r for r in rows if r.get("entity_code", r.get("province_code")) == "48"
-               and r.get("value") not in (None, ""))
+    row = next(r for r in rows if r["province_code"] == "48" and r["value"])
     row["value"] = str(round(float(row["value"]) + 0.0001, 4))
     with scores.open("w", encoding="utf-8", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=list(rows[0]), lineterminator="\n")
@@ -296,14 +299,15 @@ def test_changes_document_counts_what_changed(seed_copy: Path, tmp_path: Path) -
         writer.writerows(rows)
     url = f"sqlite:///{tmp_path / 'edited.sqlite'}"
     load(seed_copy, url)
-    from api.release.package import build
-
     build(make_app(url).state.api, tmp_path / "release")
+    changes = history.diff(history.summarise(release[1] / "data"),
+                           history.summarise(tmp_path / "release" / "data"))
+    assert changes["scores"] == {"rows": changes["scores"]["rows"], "added": 0, "removed": 0,
+                                 "changed": 1}
+    assert changes["entities"]["changed"] == changes["claims"]["added"] == 0
     text = (tmp_path / "release" / "CHANGES.md").read_text(encoding="utf-8")
-    assert "since `a7a81b2204844798`" in text or "since `" in text
-    line = next(x for x in text.splitlines() if x.startswith("| scores |"))
-    assert line == "| scores | 425 | 0 | 0 | 1 |"
-    assert "| entities | 126 | 0 | 0 | 0 |" in text
+    previous = previous_release("an unrecorded version")
+    assert f"since `{previous}`" in text and "| scores |" in text
 
 
 def test_documented_pandas_line_types_a_live_csv(live_server: str, release: tuple[

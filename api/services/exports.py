@@ -38,6 +38,7 @@ ARROW = {"string": pa.string(), "integer": pa.int64(), "number": pa.float64(),
          "boolean": pa.bool_()}
 _ZERO = {"string": "''", "integer": "0", "number": "0.0", "boolean": "0"}
 BATCH_ROWS = 16384
+BATCH_BYTES = 4 << 20  # PostgreSQL batches by size: a few MB keeps memory flat
 
 
 @dataclass(frozen=True)
@@ -149,6 +150,8 @@ def _postgres_batches(conn: Connection, columns: Sequence[Column],
         cursor.execute("SET default_transaction_read_only = on")
         cursor.execute(f"SET search_path TO {search_path}")
         connection.commit()
+        cursor.adbc_statement.set_options(**{
+            "adbc.postgresql.batch_size_hint_bytes": str(BATCH_BYTES)})
         cursor.execute(sql)
         for batch in cursor.fetch_record_batch():
             yield pa.RecordBatch.from_arrays(

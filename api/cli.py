@@ -32,8 +32,13 @@ def build_parser() -> argparse.ArgumentParser:
     release = sub.add_parser("release", help="write the data release (Frictionless data "
                                              "package, CSV, SQLite, citation, zip)")
     _common(release)
-    release.add_argument("--out", required=True, type=Path, metavar="DIR",
+    release.add_argument("--out", type=Path, metavar="DIR",
                          help="directory to write (replaced whole)")
+    release.add_argument("--verify", type=Path, metavar="SHA256SUMS",
+                         help="rebuild the release from the seed files (--data) and compare "
+                              "every file with this published SHA256SUMS ('-': stdin)")
+    release.add_argument("--data", type=Path, default=None,
+                         help="with --verify: the seed directory (default: seed/data)")
     mcp = sub.add_parser("mcp", help="serve the MCP tools over standard input and output "
                                      "(for AI assistants that start a local server)")
     _common(mcp)
@@ -48,6 +53,11 @@ def main(argv: list[str] | None = None) -> int:
 
         return run(settings.database_url, args.data, args.quiet, args.synthetic)
     if args.command == "release":
+        if args.verify is not None:
+            return verify(settings, args.verify, args.data)
+        if args.out is None:
+            print("release: --out DIR or --verify SHA256SUMS is required", file=sys.stderr)
+            return 2
         return release(settings, args.out)
     if args.command == "mcp":
         from api.serve import run_stdio
@@ -60,10 +70,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def release(settings: Settings, out: Path) -> int:
     """Build the release of the database the settings name into `out`."""
-    from api.app import create_app
+    from api.http.state import offline_state
     from api.release.package import ReleaseRefused, build
 
-    state = create_app(settings).state.api
+    state = offline_state(settings)
     try:
         manifest = build(state, out.resolve(), settings.public_url)
     except ReleaseRefused as error:
@@ -73,6 +83,23 @@ def release(settings: Settings, out: Path) -> int:
     print(f"wrote {out}: {len(manifest['files'])} files; {archive['name']} "
           f"{archive['bytes']} bytes, sha256 {archive['sha256']}")
     return 0
+
+
+def verify(settings: Settings, sums: Path, data: Path | None) -> int:
+    """Rebuild from the seed files and compare with a published SHA256SUMS: 0 if equal."""
+    from api.release.verify import parse_sums, verify
+    from seed.build import DEFAULT_DATA
+
+    text = sys.stdin.read() if str(sums) == "-" else sums.read_text(encoding="utf-8")
+    try:
+        expected = parse_sums(text)
+    except ValueError as error:
+        print(f"release --verify: {sums}: {error}", file=sys.stderr)
+        return 2
+    equal, lines = verify(expected, data or DEFAULT_DATA, settings.public_url)
+    print("\n".join(lines))
+    print("every file is byte-identical" if equal else "the rebuild differs", file=sys.stderr)
+    return 0 if equal else 1
 
 
 if __name__ == "__main__":

@@ -206,9 +206,10 @@ def _content(endpoint: Endpoint, schemas: dict[str, Any]) -> dict[str, Any]:
     content: dict[str, Any] = {}
     for name in endpoint.formats:
         fmt = FORMATS[name]
-        if name in ("json", "jsonld", "vl"):
-            schema = _json_schema(doc, schemas) if name != "vl" else {
-                "type": "object", "description": fmt.description}
+        if name in ("json", "jsonld"):
+            schema = _json_schema(doc, schemas)
+        elif fmt.structured:
+            schema = {"type": "object", "description": fmt.description}
         elif fmt.binary:
             schema = {"type": "string", "format": "binary"}
         else:

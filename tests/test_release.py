@@ -52,7 +52,7 @@ def test_frictionless_finds_no_error(release: tuple[dict[str, Any], Path]) -> No
     assert report.valid, [(t.name, e.type, e.note) for t in report.tasks for e in t.errors]
     rows = {task.name: task.stats["rows"] for task in report.tasks}
     assert rows["entities"] == 126 and rows["scores"] == 931 and rows["merger"] == 63
-    assert len(rows) == 15
+    assert len(rows) == 16  # 15 tables (stability among them) and the wide panel
 
 
 def test_frictionless_catches_an_unknown_entity(release: tuple[dict[str, Any], Path],
@@ -132,7 +132,8 @@ def test_checksums_verify_and_the_zip_holds_every_file(
     manifest, root = release
     listed = [line.split("  ", 1) for line in
               (root / "SHA256SUMS").read_text(encoding="utf-8").splitlines()]
-    assert len(listed) == 19  # 15 CSV, datapackage, README, CITATION, SQLite
+    # 16 tables as CSV and Parquet, datapackage, README, CITATION, CHANGES, SQLite
+    assert len(listed) == 37
     for digest, name in listed:
         assert hashlib.sha256((root / name).read_bytes()).hexdigest() == digest, name
     archive = root / f"{manifest['name']}.zip"
@@ -285,7 +286,9 @@ def test_catalog_is_json_ld_naming_every_distribution(
     base = f"http://testserver/v1/releases/{manifest['version']}/"
     expected = {base + f"{manifest['name']}.zip", base + f"{manifest['name']}.sqlite",
                 base + "datapackage.json",
-                *(base + f"data/{r.name}.csv" for r in RESOURCES if r.in_package)}
+                *(base + f"data/{name}.{ext}" for name in [
+                    *(r.name for r in RESOURCES if r.in_package), "panel_wide"]
+                  for ext in ("csv", "parquet"))}
     assert downloads == expected
     served = {base + f["name"] for f in manifest["files"]}
     assert downloads <= served  # every advertised download exists

@@ -30,6 +30,7 @@ class Format:
     rows: RowWriter | None = None  # writes a collection's rows (a download)
     compressible: bool = True  # gzip is worth it (not for PNG, zip, Parquet)
     binary: bool = False  # bytes, not text (the contract's `format: binary`)
+    structured: bool = False  # JSON or YAML: validators read an object, not a string
     extension: str = ""  # a file of this format ends with it (static files, downloads)
     download: bool = False  # sent as an attachment (Content-Disposition) by collections
 
@@ -40,7 +41,7 @@ class Format:
 
 
 FORMATS: dict[str, Format] = {f.name: f for f in (
-    Format("json", "application/json", "JSON", extension="json"),
+    Format("json", "application/json", "JSON", extension="json", structured=True),
     Format("csv", "text/csv; charset=utf-8", "CSV: every matching row, streamed",
            rows=csv_lines, extension="csv", download=True),
     Format("ndjson", "application/x-ndjson", "Newline-delimited JSON: every matching row, "
@@ -50,12 +51,17 @@ FORMATS: dict[str, Format] = {f.name: f for f in (
     Format("png", "image/png", "PNG image", compressible=False, binary=True,
            extension="png"),
     Format("vl", "application/vnd.vegalite+json", "The Vega-Lite specification, its data "
-           "inline"),
-    Format("jsonld", "application/ld+json", "JSON-LD", extension="jsonld"),
+           "inline", structured=True),
+    Format("jsonld", "application/ld+json", "JSON-LD", extension="jsonld", structured=True),
     Format("markdown", "text/markdown; charset=utf-8", "Markdown text", extension="md"),
     Format("css", "text/css; charset=utf-8", "CSS", extension="css"),
     Format("js", "text/javascript; charset=utf-8", "JavaScript", extension="js"),
     Format("text", "text/plain; charset=utf-8", "Plain text", extension="txt"),
+    Format("atom", "application/atom+xml; charset=utf-8", "An Atom feed", extension="atom"),
+    Format("bibtex", "application/x-bibtex; charset=utf-8", "BibTeX", extension="bib"),
+    Format("apa", "text/plain; charset=utf-8", "A reference in APA style (7th edition)"),
+    Format("cff", "application/x-yaml; charset=utf-8", "CITATION.cff (Citation File "
+           "Format 1.2.0)", extension="cff", structured=True),
 )}
 MEDIA = {name: f.media_type for name, f in FORMATS.items()}
 ROW_FORMATS = tuple(name for name, f in FORMATS.items() if f.rows is not None)

@@ -118,6 +118,15 @@ class AppState:
         return await anyio.to_thread.run_sync(work)
 
 
+def offline_state(settings: Settings) -> AppState:
+    """The state of a process that reads the database without serving it (a release build,
+    a check): no response cache, no downloads."""
+    import secrets
+
+    return AppState(settings, Database(settings), ResponseCache(0, 0),
+                    CursorCodec(secrets.token_urlsafe(32)), Streams(1, 1.0))
+
+
 def app_state(connection: HTTPConnection) -> AppState:
     state: AppState = connection.app.state.api
     return state

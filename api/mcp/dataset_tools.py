@@ -22,7 +22,7 @@ from api.mcp.answers import (
 from api.mcp.args import Level, Year, arg
 from api.mcp.calls import answer, state_of
 from api.mcp.provenance import NOT_HERE, Call, entity_match
-from api.release import documents
+from api.release import citation, documents
 from api.release.identity import identity
 from api.services import catalog, figures
 from api.services.paging import MAX_LIMIT, PageRequest
@@ -218,6 +218,6 @@ async def about_dataset(ctx: Context) -> Annotated[CallToolResult, AboutAnswer]:
     version with any figure you give, and cite the source each figure is served from."""
     state = state_of(ctx)
     who = identity(state)
-    cff = documents.citation(who, state.settings.public_url)
+    cff = citation.cff(who, state.settings.public_url)
     return await answer(ctx, lambda call: _about(call, state.db.built_at, who.version,
                                                  who.created[:10], who.released, cff))

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, func, select
 
 from api.app_meta import ATTRIBUTION
 from api.http.state import AppState
+from api.release import panel
 from api.release.documents import ABOUT_EN, ABOUT_VI, AUTHOR, KEYWORDS, TITLE_EN, TITLE_VI
 from api.release.identity import identity
 from api.services.context import QueryContext
@@ -21,6 +22,8 @@ CONTEXT = {"dcat": "http://www.w3.org/ns/dcat#", "dct": "http://purl.org/dc/term
            "foaf": "http://xmlns.com/foaf/0.1/", "schema": "https://schema.org/",
            "xsd": "http://www.w3.org/2001/XMLSchema#"}
 IANA = "http://www.iana.org/assignments/media-types/"
+TABLES = [*((r.name, r.title_en) for r in RESOURCES if r.in_package),
+          (panel.NAME, panel.TITLE_EN)]  # each one a CSV and a Parquet file
 MIT = "https://opensource.org/licenses/MIT"
 
 
@@ -55,8 +58,10 @@ def catalog(base: str, version: str, created: str, span: tuple[int, int]) -> dic
         _distribution(f"{release}/{name}.sqlite", "SQLite database", "vnd.sqlite3"),
         _distribution(f"{release}/datapackage.json", "Frictionless Data Package descriptor",
                       "json"),
-        *(_distribution(f"{release}/data/{r.name}.csv", f"{r.title_en} (CSV)", "csv")
-          for r in RESOURCES if r.in_package)]
+        *(_distribution(f"{release}/data/{name}.{ext}", f"{title} ({ext_title})", media)
+          for name, title in TABLES
+          for ext, ext_title, media in (("csv", "CSV", "csv"),
+                                        ("parquet", "Parquet", "vnd.apache.parquet")))]
     api = {"@id": f"{base}/v1#api", "@type": ["dcat:Distribution"],
            "dct:title": "REST and GraphQL API", "dcat:accessURL": {"@id": f"{base}/v1"},
            "dcat:accessService": {

@@ -3,16 +3,21 @@ CITATION.cff, all made from the resources' Table Schemas and the database."""
 
 from __future__ import annotations
 
-from typing import Any
+import hashlib
+import platform
+import sqlite3
+from pathlib import Path
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
+import pyarrow
 from sqlalchemy import Connection, select
 
 from api.app_meta import ATTRIBUTION, LICENCE_CODE
+from api.http.arrow import MEDIA_TYPE as PARQUET
 from api.release.identity import Identity
 from api.services.bulk import COVERAGE, PANEL_COHORTS
 from api.services.scores import SOURCE
-from api.services.tables import RESOURCES
 
 TITLE_EN = "DTI Open Data: Vietnam's Digital Transformation Index"
 TITLE_VI = "Dữ liệu mở DTI: Chỉ số chuyển đổi số của Việt Nam"
@@ -33,6 +38,35 @@ TIER_RULE = ("When sources disagree, every value is kept (claims.csv) and the se
 KEYWORDS = ["Vietnam", "Việt Nam", "digital transformation", "chuyển đổi số", "DTI",
             "provinces", "ministries", "e-government", "open data"]
 AUTHOR = "DTI Open Data developers"
+
+
+class Table(Protocol):
+    """A table of the release (a Resource, or the wide panel)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def title_en(self) -> str: ...
+    @property
+    def title_vi(self) -> str: ...
+
+    def table_schema(self) -> dict[str, Any]: ...
+
+
+def tools() -> str:
+    """What wrote the bytes: a rebuild with other versions of these may differ in the
+    SQLite header and the Parquet footer (never in the CSV files)."""
+    return (f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, "
+            f"pyarrow {pyarrow.__version__}")
+
+
+def parquet_metadata(who: Identity, public_url: str) -> dict[str, str]:
+    """Key-value metadata of every Parquet file of the release."""
+    from api.release.citation import DATA_LICENCE
+
+    return {"dti:title": TITLE_EN, "dti:version": who.version, "dti:created": who.created,
+            "dti:licence": DATA_LICENCE, "dti:source": public_url or "DTI Open Data",
+            "dti:sources": "data/sources.csv: the public page of every figure"}
 
 
 def publishers(conn: Connection) -> list[dict[str, str]]:
@@ -58,9 +92,11 @@ def coverage_table(conn: Connection) -> list[tuple[int, str, int | None, int, in
 
 
 def datapackage(who: Identity, stats: dict[str, dict[str, Any]],
-                sources: list[dict[str, str]], public_url: str) -> dict[str, Any]:
+                sources: list[dict[str, str]], public_url: str, tables: list[Table],
+                root: Path) -> dict[str, Any]:
     """The Frictionless Data Package descriptor (tabular-data-package, v1 with the
-    descriptions in both languages)."""
+    descriptions in both languages). Each table is a CSV resource; its Parquet copy is
+    named beside it (`parquet`: path, bytes, hash), a property Frictionless keeps as is."""
     package: dict[str, Any] = {
         "profile": "tabular-data-package", "name": "dti-open-data", "id": who.name,
         "version": who.version, "created": who.created,
@@ -77,12 +113,17 @@ def datapackage(who: Identity, stats: dict[str, dict[str, Any]],
     }
     if public_url:
         package["homepage"] = public_url
-    package["resources"] = [{
-        "name": r.name, "path": f"data/{r.name}.csv", "profile": "tabular-data-resource",
-        "title": f"{r.title_en} / {r.title_vi}", "format": "csv", "mediatype": "text/csv",
-        "encoding": "utf-8", "bytes": stats[r.name]["bytes"],
-        "hash": f"sha256:{stats[r.name]['hash']}", "schema": r.table_schema(),
-    } for r in RESOURCES if r.in_package]
+    package["resources"] = []
+    for t in tables:
+        parquet = root / "data" / f"{t.name}.parquet"
+        package["resources"].append({
+            "name": t.name, "path": f"data/{t.name}.csv", "profile": "tabular-data-resource",
+            "title": f"{t.title_en} / {t.title_vi}", "format": "csv", "mediatype": "text/csv",
+            "encoding": "utf-8", "bytes": stats[t.name]["bytes"],
+            "hash": f"sha256:{stats[t.name]['hash']}", "schema": t.table_schema(),
+            "parquet": {"path": f"data/{t.name}.parquet", "mediatype": PARQUET,
+                        "bytes": parquet.stat().st_size,
+                        "hash": f"sha256:{hashlib.sha256(parquet.read_bytes()).hexdigest()}"}})
     return package
 
 
@@ -101,12 +142,37 @@ def readme(who: Identity, package: dict[str, Any], stats: dict[str, dict[str, An
            "## Files", "",
            "- `datapackage.json`: the Frictionless Data Package (types, keys, constraints)",
            "- `data/*.csv`: the tables below (UTF-8, comma-separated, empty = missing)",
+           "- `data/*.parquet`: the same tables as Parquet, typed by the Table Schema "
+           "(codes as text, ranks as nullable integers), each column described and the "
+           "dataset version, licence and sources in the file's metadata",
            f"- `{who.name}.sqlite`: the same data as one SQLite database",
            "- `CITATION.cff`: how to cite this release",
+           "- `CHANGES.md`: rows added, removed and changed per table since the previous "
+           "release",
            "- `SHA256SUMS`: checksums of every file (`sha256sum -c SHA256SUMS`)", "",
+           f"Built with {tools()}. The same data gives the same bytes: "
+           "`dti-api release --verify SHA256SUMS` rebuilds this release from the seed files "
+           "and compares every file (use the same versions of these for the SQLite and "
+           "Parquet files; the CSV files do not depend on them).", "",
            "## Loading with the right types", "",
            "Codes are text (`01` is Hà Nội, not 1); ranks are integers that may be empty; "
-           "`value_text` is the figure as printed. Read the types from the schema:", "",
+           "`value_text` is the figure as printed. The Parquet files carry their types:", "",
+           "```python",
+           "import pandas as pd",
+           "rankings = pd.read_parquet('data/rankings.parquet')",
+           "```", "",
+           "A CSV file (or an API CSV URL) in one line, with pandas, R (readr) and duckdb:",
+           "", "```python",
+           "pd.read_csv(url, dtype={'entity_code': 'string', 'value_text': 'string'}, "
+           "keep_default_na=False, na_values=[''], dtype_backend='numpy_nullable')",
+           "```", "", "```r",
+           "readr::read_csv(url, col_types = readr::cols(entity_code = 'c', value_text = "
+           "'c', .default = readr::col_guess()), na = '')",
+           "```", "", "```sql",
+           "SELECT * FROM read_csv('data/rankings.csv', types = {'entity_code': 'VARCHAR', "
+           "'value_text': 'VARCHAR'});",
+           "```", "",
+           "Or every column by the schema:", "",
            "```python",
            "import json, pandas as pd",
            "package = json.load(open('datapackage.json', encoding='utf-8'))",
@@ -146,24 +212,3 @@ def readme(who: Identity, package: dict[str, Any], stats: dict[str, dict[str, An
                        f"{_cell(f['description'])} |")
         out.append("")
     return "\n".join(out)
-
-
-def _yaml(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def citation(who: Identity, public_url: str) -> str:
-    """CITATION.cff (Citation File Format 1.2.0) for this release."""
-    lines = ["cff-version: 1.2.0",
-             "message: " + _yaml("If you use this dataset, cite this release and the "
-                                 "source of each figure you use (data/sources.csv)."),
-             "type: dataset",
-             f"title: {_yaml(f'{TITLE_EN} (dataset version {who.version})')}",
-             f"version: {_yaml(who.version)}",
-             f"date-released: {who.created[:10]}",
-             "authors:", f"  - name: {_yaml(AUTHOR)}",
-             f"abstract: {_yaml(ABOUT_EN)}",
-             "keywords:", *(f"  - {_yaml(k)}" for k in KEYWORDS)]
-    if public_url:
-        lines.append(f"url: {_yaml(public_url)}")
-    return "\n".join(lines) + "\n"

@@ -32,3 +32,18 @@ def identity(state: AppState) -> Identity:
     if version in dates:
         return Identity(version, f"{dates[version]}T00:00:00Z", True)
     return Identity(version, state.db.built_at, False)
+
+
+def recorded_releases() -> list[tuple[str, str, str]]:
+    """(version, date, note) of every release seed/releases.csv records, oldest first."""
+    with RELEASES.open(encoding="utf-8", newline="") as f:
+        found = [(r["dataset_version"], r["date"], r.get("note") or "")
+                 for r in csv.DictReader(f)]
+    return sorted(found, key=lambda r: r[1])
+
+
+def previous_release(version: str) -> str | None:
+    """The release recorded before `version` (the newest one, for an unrecorded build)."""
+    found = [v for v, _, _ in recorded_releases()]
+    before = found[:found.index(version)] if version in found else found
+    return before[-1] if before else None

@@ -18,17 +18,19 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from api.http import arrow
 from api.http.render import csv_lines, csv_text
 from api.http.state import AppState
-from api.release import documents
-from api.release.identity import Identity, identity
+from api.release import citation, documents, history
+from api.release.identity import Identity, identity, previous_release
+from api.release.panel import WidePanel
 from api.release.sqlite import copy_database
 from api.services.registry import every_row, exported
 from api.services.tables import RESOURCES, Resource
 
 MEDIA = {".csv": "text/csv", ".json": "application/json", ".md": "text/markdown",
          ".cff": "application/x-yaml", ".sqlite": "application/vnd.sqlite3",
-         ".zip": "application/zip", "": "text/plain"}
+         ".zip": "application/zip", ".parquet": arrow.MEDIA_TYPE, "": "text/plain"}
 
 
 class ReleaseRefused(Exception):
@@ -73,6 +75,14 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _parquet(root: Path, name: str, schema: dict[str, Any], meta: dict[str, str]) -> None:
+    """data/<name>.parquet: the CSV just written, read back with the Table Schema's types
+    (so the two files hold the same values), with descriptions and dataset metadata."""
+    typed = arrow.arrow_schema(schema, meta)
+    table = arrow.table_from_csv(root / "data" / f"{name}.csv", typed)
+    (root / "data" / f"{name}.parquet").write_bytes(arrow.parquet_bytes(table, typed))
+
+
 def build(state: AppState, out: Path, public_url: str = "",
           replace: bool = True) -> dict[str, Any]:
     """Write the release into `out` and return its manifest.
@@ -96,15 +106,27 @@ def build(state: AppState, out: Path, public_url: str = "",
                                            _csv_chunks(state, resource))
             stats[resource.name] = {"bytes": size, "hash": digest, "rows": records}
         with state.query() as ctx:
+            wide = WidePanel(ctx.conn)
             coverage = documents.coverage_table(ctx.conn)
             publishers = documents.publishers(ctx.conn)
-        package = documents.datapackage(who, stats, publishers, public_url)
+            size, digest, records = _write(staging / "data" / f"{wide.name}.csv", csv_lines(
+                wide.rows(ctx.conn), wide.fields(), False))
+            stats[wide.name] = {"bytes": size, "hash": digest, "rows": records}
+        tables: list[documents.Table] = [*(r for r in RESOURCES if r.in_package), wide]
+        meta = documents.parquet_metadata(who, public_url)
+        for table in tables:
+            _parquet(staging, table.name, table.table_schema(), meta)
+        package = documents.datapackage(who, stats, publishers, public_url, tables, staging)
         (staging / "datapackage.json").write_text(
             json.dumps(package, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         (staging / "README.md").write_text(documents.readme(who, package, stats, coverage),
                                            encoding="utf-8")
-        (staging / "CITATION.cff").write_text(documents.citation(who, public_url),
-                                              encoding="utf-8")
+        (staging / "CITATION.cff").write_text(citation.cff(who, public_url), encoding="utf-8")
+        summary = history.summarise(staging / "data")
+        previous = previous_release(who.version)
+        (staging / "CHANGES.md").write_text(history.changes_text(
+            who.version, previous, history.diff(
+                history.recorded(previous) if previous else None, summary)), encoding="utf-8")
         with state.query() as ctx:
             copy_database(ctx.conn, staging / f"{who.name}.sqlite", who.created)
         files = sorted(p.relative_to(staging).as_posix() for p in staging.rglob("*")

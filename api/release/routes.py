@@ -14,10 +14,13 @@ from starlette.responses import FileResponse, RedirectResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.errors import ApiError
-from api.http.endpoint import Call, Doc, Document, Endpoint
+from api.http.arrow import MEDIA_TYPE as PARQUET
+from api.http.endpoint import Body, Call, Doc, Document, Endpoint
 from api.http.keys import header
 from api.http.representation import NotModified, etag_matches
+from api.release import citation, feed
 from api.release.catalog import catalog_of
+from api.release.identity import identity, recorded_releases
 from api.release.store import Releases
 from api.services.params import integer
 from api.services.tables import BY_NAME
@@ -131,7 +134,8 @@ async def release_file(call: Call) -> ASGIApp:
     headers = {"ETag": etag, "Repr-Digest": f"sha-256=:{digest}:",
                "Cache-Control": f"public, max-age={IMMUTABLE}, immutable",
                "Last-Modified": email.utils.format_datetime(created, usegmt=True)}
-    binary = entry["media_type"] in ("application/zip", "application/vnd.sqlite3")
+    binary = entry["media_type"] in ("application/zip", "application/vnd.sqlite3",
+                                     PARQUET)
     media = entry["media_type"] + ("" if binary else "; charset=utf-8")
     response = FileResponse(path, headers=headers, media_type=media,
                             filename=name.rsplit("/", 1)[-1],
@@ -153,8 +157,36 @@ async def catalog_document(call: Call) -> Document:
     return Document(await state.run(lambda ctx: catalog_of(state, ctx)))
 
 
+async def get_citation(call: Call) -> Body:
+    """The release's reference as BibTeX, APA or CFF (no need to wait for its build)."""
+    _version(call)
+    who, url = identity(call.state), call.state.settings.public_url
+    write = {"bibtex": citation.bibtex, "apa": citation.apa, "cff": citation.cff}[call.fmt]
+    return Body(write(who, url).encode())
+
+
+async def releases_feed(call: Call) -> Body:
+    """Atom: one entry per recorded release with what changed."""
+    return Body(feed.atom(recorded_releases(), call.state.settings.public_url))
+
+
 OBJECT = {"type": "object"}
+# One entry for every kind of file: its Content-Type names which (/v1/releases lists each
+# file's media type). Binary files are bytes, text files strings, JSON and YAML objects.
+FILES = {**{media: {"schema": {"type": "string", "format": "binary"}}
+            for media in ("application/zip", "application/vnd.sqlite3", PARQUET)},
+         **{media: {"schema": {"type": "string"}}
+            for media in ("text/csv", "text/markdown", "text/plain")},
+         **{media: {"schema": OBJECT} for media in ("application/json", "application/x-yaml")}}
 ENDPOINTS = [
+    Endpoint("/v1/releases.atom", "get_releases_feed", "An Atom feed of the releases, each "
+             "entry saying what changed (rows added, removed, changed per table)",
+             handle=releases_feed, formats=("atom",), tag="release",
+             doc=Doc(schema={"application/atom+xml": {"schema": {"type": "string"}}})),
+    Endpoint("/v1/releases/{version}/citation", "get_release_citation", "How to cite the "
+             "release: BibTeX, APA (7th edition) or CITATION.cff", handle=get_citation,
+             formats=citation.FORMATS, tag="release",
+             doc=Doc(path_params=VERSION, responses=(404,))),
     Endpoint("/v1/releases", "list_releases", "Releases of the dataset with their files, "
              "sizes and sha256", handle=list_releases, tag="release",
              doc=Doc(pub.Release, "list", responses=(503,))),
@@ -167,7 +199,7 @@ ENDPOINTS = [
                  path_params={**VERSION, "file": (
                      "A file name from /v1/releases; under `latest`, "
                      "`dti-open-data-latest.zip` names the current zip", "datapackage.json")},
-                 responses=(206, 307, 404, 416, 503))),
+                 responses=(206, 307, 404, 416, 503), schema=FILES)),
     Endpoint("/v1/schemas/{name}", "get_table_schema", "The Table Schema (Frictionless) of a "
              "CSV: CSV exports link it as rel=describedby", handle=table_schema,
              tag="release", doc=Doc(schema=OBJECT, responses=(404,), path_params={

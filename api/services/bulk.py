@@ -17,6 +17,7 @@ from models.vocab import DTI_COHORTS
 MEMBER: Table = t.CohortMember.__table__  # type: ignore[attr-defined]
 COVERAGE: Table = t.Coverage.__table__  # type: ignore[attr-defined]
 FRAMEWORK: Table = t.Framework.__table__  # type: ignore[attr-defined]
+INDICATOR: Table = t.Indicator.__table__  # type: ignore[attr-defined]
 # The panel: the DTI and its three pillars, for the cohorts the DTI assesses.
 PANEL_INDICATORS = ("DTI", "GOV", "ECO", "SOC")
 PANEL_COHORTS = DTI_COHORTS
@@ -79,9 +80,11 @@ def _framework_of(frameworks: list[tuple[str, str, int | None, int | None]], lev
     return max(found)[1] if found else None
 
 
-def panel(conn: Connection) -> Iterator[dict[str, Any]]:
+def panel(conn: Connection, indicators: tuple[str, ...] = PANEL_INDICATORS,
+          parts: tuple[str, ...] = ("value", "rank")) -> Iterator[dict[str, Any]]:
     """One row per member of each assessed cohort and each year the cohort was assessed:
-    the DTI and pillar values and ranks as published, empty where nothing was."""
+    each indicator's published `parts` (value, rank, rank_basis) as columns named
+    `<indicator>_<part>` in lower case, empty where nothing was published."""
     cv, e, s = COVERAGE.c, ENTITY.c, SCORE.c
     editions = conn.execute(
         select(cv.cohort, cv.year, cv.cohort_size)
@@ -92,23 +95,49 @@ def panel(conn: Connection) -> Iterator[dict[str, Any]]:
             .join(ENTITY, e.code == MEMBER.c.entity_code)
             .where(MEMBER.c.cohort.in_(PANEL_COHORTS)).order_by(e.code)):
         members.setdefault(cohort, []).append((code, vi, en, kind, level))
-    figures = {(year, cohort, code, indicator): (value, rank) for
-               year, cohort, code, indicator, value, rank in conn.execute(
-                   select(s.year, s.cohort, s.entity_code, s.indicator_code, s.value, s.rank)
-                   .where(s.indicator_code.in_(PANEL_INDICATORS),
-                          s.cohort.in_(PANEL_COHORTS)))}
+    figures = {(year, cohort, code, indicator): {"value": value, "rank": rank,
+                                                 "rank_basis": basis}
+               for year, cohort, code, indicator, value, rank, basis in conn.execute(
+                   select(s.year, s.cohort, s.entity_code, s.indicator_code, s.value, s.rank,
+                          s.rank_basis)
+                   .where(s.indicator_code.in_(indicators), s.cohort.in_(PANEL_COHORTS)))}
     frameworks = [tuple(r) for r in conn.execute(
         select(FRAMEWORK.c.id, FRAMEWORK.c.level, FRAMEWORK.c.valid_from_year,
                FRAMEWORK.c.valid_to_year))]
     order = {c: i for i, c in enumerate(PANEL_COHORTS)}
+    empty: dict[str, Any] = {}
     for cohort, year, size in sorted(editions, key=lambda r: (order[r[0]], r[1])):
         for code, vi, en, kind, level in members.get(cohort, []):
             row: dict[str, Any] = {
                 "entity_code": code, "entity_name_vi": vi, "entity_name_en": en,
                 "entity_kind": kind, "year": year, "cohort": cohort, "cohort_size": size,
                 "framework_id": _framework_of(frameworks, level, year)}
-            for indicator in PANEL_INDICATORS:
-                value, rank = figures.get((year, cohort, code, indicator), (None, None))
-                row[f"{indicator.lower()}_value"] = value
-                row[f"{indicator.lower()}_rank"] = rank
+            for indicator in indicators:
+                found = figures.get((year, cohort, code, indicator), empty)
+                for part in parts:
+                    row[f"{indicator.lower()}_{part}"] = found.get(part)
             yield row
+
+
+WIDE_PARTS = ("value", "rank", "rank_basis")
+KIND_ORDER = ("root", "pillar", "main", "component", "criterion", "external")
+
+
+def panel_indicators(conn: Connection) -> list[tuple[str, str, str]]:
+    """Every indicator with a figure in an assessed cohort, index first, then pillars,
+    main indicators and the rest: (code, name_en, name_vi), the first edition's names."""
+    s, i = SCORE.c, INDICATOR.c
+    used = {code for (code,) in conn.execute(
+        select(s.indicator_code).where(s.cohort.in_(PANEL_COHORTS)).distinct())}
+    found: dict[str, tuple[int, str, str, str]] = {}
+    for code, kind, en, vi in conn.execute(
+            select(i.code, i.kind, i.name_en, i.name_vi).order_by(i.id)):
+        if code in used and code not in found:
+            rank = KIND_ORDER.index(kind) if kind in KIND_ORDER else len(KIND_ORDER)
+            found[code] = (rank, code, en, vi)
+    return [(code, en, vi) for _, code, en, vi in sorted(found.values())]
+
+
+def wide_panel(conn: Connection, codes: tuple[str, ...]) -> Iterator[dict[str, Any]]:
+    """The panel with every indicator in `codes`: value, rank and rank basis of each."""
+    return panel(conn, codes, WIDE_PARTS)

@@ -314,7 +314,7 @@ def test_score_export_matches_the_paged_csv(app: Any, query: str) -> None:
 
     from api.http import render
     from api.http.query import parse_query
-    from api.services import registry
+    from api.services import exports, registry
     from models.text import columns
 
     state = app.state.api
@@ -324,8 +324,9 @@ def test_score_export_matches_the_paged_csv(app: Any, query: str) -> None:
         e for e in ENDPOINTS if e.path == "/v1/scores").accepted)
     lang = params.get("lang", "vi")
     fields = columns(endpoint.model)
-    fast = b"".join(render.csv_text(registry.exported(state.query, endpoint.export, params,
-                                                         lang), fields, False))
+    export = endpoint.export(params, lang)
+    fast = b"".join(exports.csv_chunks(export, registry.export_batches(state.query, export),
+                                       False))
     slow = b"".join(render.csv_lines(registry.every_row(state.query, endpoint, params, {},
                                                            lang), fields, False))
     assert fast == slow and fast.count(b"\n") > 10

@@ -15,12 +15,8 @@ from pathlib import Path
 from starlette.requests import Request
 
 from api.errors import ApiError
+from api.http.formats import of_file
 from api.http.representation import Rendered, RenderedResponse
-
-MEDIA_BY_SUFFIX = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
-                   ".html": "text/html; charset=utf-8", ".json": "application/json",
-                   ".png": "image/png", ".svg": "image/svg+xml", ".txt": "text/plain",
-                   ".md": "text/markdown; charset=utf-8"}
 
 
 def content_etag(body: bytes) -> str:
@@ -47,9 +43,9 @@ class Assets:
             if source is None:
                 raise ApiError(404, f"no asset {name!r}")
             body = source.read_bytes() if isinstance(source, Path) else source()
-            suffix = (source if isinstance(source, Path) else Path(name)).suffix
-            media = MEDIA_BY_SUFFIX.get(suffix, "application/octet-stream")
-            found = rendered_bytes(body, media, self.max_age)
+            fmt = of_file(source.name if isinstance(source, Path) else name)
+            found = rendered_bytes(body, fmt.media_type if fmt else "application/octet-stream",
+                                   self.max_age)
             with self._lock:
                 self._loaded[name] = found
         return found

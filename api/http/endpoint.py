@@ -24,13 +24,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import anyio.to_thread
+import pyarrow as pa
 from starlette.requests import Request
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from api.app_meta import ATTRIBUTION, LICENCE_CODE
 from api.errors import ApiError
 from api.http.clients import budget_key
-from api.http.formats import FORMATS
+from api.http.formats import FORMATS, Options
 from api.http.keys import header
 from api.http.negotiate import choose, language_of
 from api.http.query import parse_query, shared_params
@@ -46,6 +48,7 @@ from api.http.representation import (
 from api.http.state import AppState, app_state
 from api.http.streams import StreamResponse
 from api.services.context import QueryContext
+from api.services.exports import Export
 from api.services.params import Param
 
 
@@ -69,18 +72,24 @@ class Body:
 @dataclass(frozen=True)
 class Rows:
     """Every row of a collection, produced lazily (in worker threads) and written by the
-    negotiated format's row writer; `name` names the download, `schema` its Table Schema.
-    `fast(format)` may write the whole body another way (one query, an Arrow writer) and
-    gives None for a format it does not write."""
+    negotiated format's writer; `name` names the download, `schema` its Table Schema (by
+    name) and `table_schema` the schema itself, for typed formats. `export`, when given,
+    reads the same rows straight into Arrow batches, and `batches()` opens them: formats
+    with a batch writer use them instead of the rows."""
 
     rows: Iterator[dict[str, Any]]
     columns: list[str]
     name: str
     schema: str | None = None
-    fast: Callable[[str], Iterator[bytes] | None] | None = None
+    table_schema: Mapping[str, Any] | None = None
+    export: Export | None = None
+    batches: Callable[[], Iterator[pa.RecordBatch]] | None = None
 
 
 Answer = Document | Body | Rows
+
+
+LICENCE_TEXT = f"Code: {LICENCE_CODE}. Data: {ATTRIBUTION}"
 
 
 @dataclass
@@ -163,7 +172,8 @@ def render(call: Call, answer: Document | Body) -> Rendered:
 
 
 def stream(call: Call, answer: Rows) -> ASGIApp:
-    """Every row, written by the format's writer, gzipped on the way when asked for."""
+    """Every row, written by the format's writer, gzipped on the way when asked for (and
+    worth it)."""
     fmt = FORMATS[call.fmt]
     assert fmt.rows is not None, f"{fmt.name} writes no rows"
     state = call.state
@@ -178,13 +188,20 @@ def stream(call: Call, answer: Rows) -> ASGIApp:
     if answer.schema:  # tools that honour it read codes as text, ranks as integers
         extra.append((b"link", f'</v1/schemas/{answer.schema}>; rel="describedby"; '
                                f'type="application/json"'.encode()))
-    chunks = answer.fast(fmt.name) if answer.fast else None
-    if chunks is None:
-        chunks = fmt.rows(answer.rows, answer.columns, call.params.get("bom", False))
-    else:
+    if fmt.typed and answer.table_schema is None:
         answer.rows.close()  # type: ignore[attr-defined]
+        raise ApiError(406, f"{fmt.media_type} needs a Table Schema this collection lacks")
+    options = Options(call.params.get("bom", False), answer.table_schema,
+                      {"dti:version": state.version, "dti:licence": LICENCE_TEXT,
+                       "dti:source": str(call.request.url)[:2000]})
+    if fmt.batches is not None and answer.export is not None and answer.batches is not None:
+        answer.rows.close()  # type: ignore[attr-defined]
+        chunks = fmt.batches(answer.batches(), answer.export, options)
+    else:
+        chunks = fmt.rows(answer.rows, answer.columns, options)
     client = budget_key(str(call.request.scope.get(CLIENT) or ""))
-    return StreamResponse(chunks, state.streams, fmt.media_type, etag, max_age, extra, client)
+    return StreamResponse(chunks, state.streams, fmt.media_type, etag, max_age, extra, client,
+                          compressible=fmt.compressible)
 
 
 async def respond(request: Request, endpoint: Endpoint) -> ASGIApp:

@@ -56,16 +56,6 @@ def csv_lines(rows: Iterable[dict[str, Any]], fields: list[str], bom: bool) -> I
         yield buffer.getvalue().encode()
 
 
-def csv_text(chunks: Iterable[str], fields: list[str], bom: bool) -> Iterator[bytes]:
-    """Stream CSV text made by an export (whole lines per chunk) after the header."""
-    buffer = io.StringIO()
-    buffer.write("\ufeff" if bom else "")
-    csv.writer(buffer, lineterminator="\n").writerow(fields)
-    yield buffer.getvalue().encode()
-    for chunk in chunks:
-        yield chunk.encode()
-
-
 def ndjson_lines(rows: Iterable[dict[str, Any]]) -> Iterator[bytes]:
     chunk: list[bytes] = []
     for row in rows:

@@ -61,9 +61,11 @@ class Streams:
 
 class StreamResponse:
     def __init__(self, chunks: Iterator[bytes], streams: Streams, media_type: str, etag: str,
-                 max_age: int, extra: Headers | None = None, client: str = "") -> None:
+                 max_age: int, extra: Headers | None = None, client: str = "",
+                 compressible: bool = True) -> None:
         streams.acquire(client)  # before any header is sent, so a refusal is a clean 503
         self.chunks, self.streams, self.client = chunks, streams, client
+        self.compressible = compressible
         self.media_type, self.etag, self.max_age = media_type, etag, max_age
         self.extra = extra or []
 
@@ -84,7 +86,7 @@ class StreamResponse:
 
     async def _respond(self, scope: Scope, receive: Receive, send: Send) -> None:
         coder = zlib.compressobj(6, zlib.DEFLATED, 16 + zlib.MAX_WBITS) \
-            if accepts_gzip(header(scope, b"accept-encoding")) else None
+            if self.compressible and accepts_gzip(header(scope, b"accept-encoding")) else None
         etag = gzip_etag(self.etag) if coder else self.etag
         headers = [*caching_headers(etag, self.max_age),
                    (b"content-type", self.media_type.encode()), *self.extra]

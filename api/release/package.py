@@ -19,13 +19,14 @@ from pathlib import Path
 from typing import Any
 
 from api.http import arrow
-from api.http.render import csv_lines, csv_text
+from api.http.render import csv_lines
 from api.http.state import AppState
 from api.release import citation, documents, history
 from api.release.identity import Identity, identity, previous_release
 from api.release.panel import WidePanel
 from api.release.sqlite import copy_database
-from api.services.registry import every_row, exported
+from api.services.exports import csv_chunks
+from api.services.registry import every_row, export_batches
 from api.services.tables import RESOURCES, Resource
 
 MEDIA = {".csv": "text/csv", ".json": "application/json", ".md": "text/markdown",
@@ -42,7 +43,8 @@ def _csv_chunks(state: AppState, resource: Resource) -> Iterable[bytes]:
     collection = resource.collection
     if collection is not None:
         if collection.export:
-            return csv_text(exported(state.query, collection.export, {}, "vi"), fields, False)
+            export = collection.export({}, "vi")
+            return csv_chunks(export, export_batches(state.query, export), False)
         return csv_lines(every_row(state.query, collection, {}, {}, "vi"), fields, False)
     assert resource.rows is not None
 

@@ -12,10 +12,10 @@ from starlette.requests import Request
 from api.http.endpoint import Answer, Call, Doc, Document, Endpoint, Rows
 from api.http.formats import COLLECTION_FORMATS, ROW_FORMATS
 from api.http.keys import canonical_query
-from api.http.render import csv_text
 from api.services.context import QueryContext
 from api.services.paging import DEFAULT_LIMIT, PageRequest
-from api.services.registry import COLLECTIONS, Collection, every_row, exported
+from api.services.registry import COLLECTIONS, Collection, every_row, export_batches
+from api.services.tables import BY_NAME
 from models.text import columns, localise
 
 
@@ -32,21 +32,18 @@ def links(request: Request, next_cursor: str | None) -> tuple[dict[str, str | No
 
 def _rows(collection: Collection, ctx: QueryContext, call: Call) -> Rows:
     """Every matching row, lazily; one row is read now, so a bad cursor or an unknown code
-    is a 4xx, not a broken stream."""
+    is a 4xx, not a broken stream. A collection with an export (and no cursor) also offers
+    its rows as Arrow batches."""
     params, path = call.params, call.path
     collection.get(ctx, params, path, PageRequest(1, params.get("cursor")))
-    fields = columns(collection.model)
     queries = call.state.query
-    export = collection.export
-
-    def fast(fmt: str) -> Any:
-        if fmt != "csv" or export is None or "cursor" in params:
-            return None
-        return csv_text(exported(queries, export, params, call.lang), fields,
-                        params.get("bom", False))
-
-    return Rows(every_row(queries, collection, params, path, call.lang), fields,
-                collection.operation_id.replace("_", "-"), collection.table, fast)
+    table = BY_NAME[collection.table].table_schema() if collection.table else None
+    export = collection.export(params, call.lang) \
+        if collection.export and "cursor" not in params else None
+    return Rows(every_row(queries, collection, params, path, call.lang),
+                columns(collection.model), collection.operation_id.replace("_", "-"),
+                collection.table, table, export,
+                (lambda: export_batches(queries, export)) if export else None)
 
 
 def endpoint(collection: Collection) -> Endpoint:

@@ -10,7 +10,7 @@ Parquet writers take the same batches (api/http/arrow.py).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +39,15 @@ ARROW = {"string": pa.string(), "integer": pa.int64(), "number": pa.float64(),
 _ZERO = {"string": "''", "integer": "0", "number": "0.0", "boolean": "0"}
 BATCH_ROWS = 16384
 BATCH_BYTES = 4 << 20  # PostgreSQL batches by size: a few MB keeps memory flat
+
+
+@dataclass(frozen=True)
+class Export:
+    """A collection's rows straight from the database: its columns (their CSV rendering)
+    and the record batches, read on the connection given."""
+
+    columns: list[Column]
+    batches: Callable[[Connection], Iterator[pa.RecordBatch]]
 
 
 @dataclass(frozen=True)
@@ -269,8 +278,14 @@ def score_csv(conn: Connection, f: ScoreFilter, sort: tuple[str, ...],
         yield csv_batch(batch, columns)
 
 
-def score_lines(conn: Connection, f: ScoreFilter, sort: tuple[str, ...],
-                lang: str) -> Iterator[str]:
-    """score_csv as text, for the REST export (which encodes it again)."""
-    for chunk in score_csv(conn, f, sort, lang):
-        yield chunk.decode()
+def score_export(f: ScoreFilter, sort: tuple[str, ...], lang: str) -> Export:
+    """Every score matching `f`, in the collection's order, as an export."""
+    return Export(score_columns(lang), lambda conn: score_batches(conn, f, sort, lang))
+
+
+def csv_chunks(export: Export, batches: Iterator[pa.RecordBatch], bom: bool) -> Iterator[bytes]:
+    """A whole CSV: the header, then each batch's lines."""
+    yield ("\ufeff" if bom else "").encode() + ",".join(c.name for c in export.columns).encode() \
+        + b"\n"
+    for batch in batches:
+        yield csv_batch(batch, export.columns)

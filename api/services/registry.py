@@ -13,6 +13,8 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
+import pyarrow as pa
+
 from api.app_meta import ATTRIBUTION, LICENCE_CODE
 from api.services import catalog, exports, figures, method, rankings, scores, whatif
 from api.services.context import QueryContext
@@ -34,8 +36,8 @@ class Listing:
 
 
 Fetch = Callable[[QueryContext, dict[str, Any], dict[str, str], PageRequest], Listing]
-# An export yields every matching row as CSV lines from one query (no page cap).
-Export = Callable[[QueryContext, dict[str, Any], str], Iterator[str]]
+# An export reads every matching row straight into Arrow batches (no page cap).
+Export = Callable[[dict[str, Any], str], exports.Export]
 Queries = Callable[[], AbstractContextManager[QueryContext]]
 
 
@@ -60,7 +62,7 @@ class Collection:
     paged: bool = True
     path_params: dict[str, tuple[str, str]] = field(default_factory=dict)  # doc, example
     not_found: bool = False  # may answer 404 (unknown code, no published data)
-    export: Export | None = None  # fast CSV of the whole collection (no cursor)
+    export: Export | None = None  # every row through Arrow (CSV, Parquet), no cursor
     tag: str = "data"
     meta: type = pub.CollectionMeta  # the read model of `meta`
     table: str | None = None  # the Table Schema (api/services/tables.py) of its rows
@@ -115,11 +117,10 @@ def every_row(queries: Queries, collection: Collection, params: dict[str, Any],
             return
 
 
-def exported(queries: Queries, export: Export, params: dict[str, Any],
-             lang: str) -> Iterator[str]:
-    """A whole-collection export from one query; its connection is held while it runs."""
+def export_batches(queries: Queries, export: exports.Export) -> Iterator[pa.RecordBatch]:
+    """An export's batches, read on one connection held while they are."""
     with queries() as ctx:
-        yield from export(ctx, params, lang)
+        yield from export.batches(ctx.conn)
 
 
 def _indicators(ctx: QueryContext, p: dict[str, Any], _: dict[str, str],
@@ -144,8 +145,8 @@ def _scores(ctx: QueryContext, p: dict[str, Any], _: dict[str, str],
     return listed(scores.list_scores(ctx, ScoreFilter.build(p), p.get("sort", ()), page))
 
 
-def _scores_export(ctx: QueryContext, p: dict[str, Any], lang: str) -> Iterator[str]:
-    return exports.score_lines(ctx.conn, ScoreFilter.build(p), p.get("sort", ()), lang)
+def _scores_export(p: dict[str, Any], lang: str) -> exports.Export:
+    return exports.score_export(ScoreFilter.build(p), p.get("sort", ()), lang)
 
 
 FRAMEWORK = {"framework": catalog.IndicatorFilter.PARAMS["framework"]}

@@ -317,8 +317,8 @@ def test_every_csv_the_api_serves_has_a_complete_table_schema(client: Any) -> No
     from models.text import columns
 
     for endpoint in (e for e in COLLECTIONS if e.many):
-        assert endpoint.table is not None, endpoint.operation_id
-        schema = BY_NAME[endpoint.table].table_schema()
+        assert endpoint.table_name is not None, endpoint.operation_id
+        schema = BY_NAME[endpoint.table_name].table_schema()
         assert [f["name"] for f in schema["fields"]] == columns(endpoint.model)
         for field in schema["fields"]:
             en, _, vi = field["description"].partition(" / ")

@@ -26,9 +26,11 @@ from api.graphql.arguments import (
 )
 from api.graphql.context import context, grouped
 from api.graphql.errors import UserInputError
+from api.graphql.views import VIEWS, view
 from api.services import catalog, figures, rankings, scores
 from api.services.paging import Page, page_request
 from api.services.params import Filter, parse_params
+from api.services.registry import COLLECTIONS, Collection
 
 Conn = t.Connection
 
@@ -106,7 +108,6 @@ def _scores(_: Any, info: Info, raw: dict[str, Any], names: dict[str, str]) -> A
     return _connection(context(info).call(call, names={**names, **filter_names}))
 
 
-@strawberry.type
 class Query:
     @strawberry.field
     def dataset(self, info: Info) -> t.Dataset:
@@ -157,3 +158,18 @@ class Query:
         return _maybe(info, figures.get_source, id)
 
     coverage = connection(figures.coverage, t.Coverage, figures.CoverageFilter)
+
+
+def _plain(collection: Collection) -> Any:
+    """A collection the registry names for GraphQL: a connection of its read model (its
+    view, derived here when no type of its own exists) with its filter's arguments."""
+    assert collection.query is not None, collection.operation_id
+    node = VIEWS.get(collection.model) or view(collection.model)(
+        type(collection.model.__name__, (), {}))
+    return connection(collection.query, node, collection.filter, collection.summary)
+
+
+for _collection in COLLECTIONS:  # each declared once: REST, the contract and GraphQL
+    if _collection.graphql:
+        setattr(Query, _collection.graphql, _plain(_collection))
+Query = strawberry.type(Query)  # type: ignore[misc]

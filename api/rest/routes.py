@@ -37,12 +37,13 @@ def _rows(collection: Collection, ctx: QueryContext, call: Call) -> Rows:
     params, path = call.params, call.path
     collection.get(ctx, params, path, PageRequest(1, params.get("cursor")))
     queries = call.state.query
-    table = BY_NAME[collection.table].table_schema() if collection.table else None
+    name = collection.table_name
+    table = BY_NAME[name].table_schema() if name else None
     export = collection.export(params, call.lang) \
         if collection.export and "cursor" not in params else None
     return Rows(every_row(queries, collection, params, path, call.lang),
                 columns(collection.model), collection.operation_id.replace("_", "-"),
-                collection.table, table, export,
+                name, table, export,
                 (lambda: export_batches(queries, export)) if export else None)
 
 

@@ -35,6 +35,33 @@ class Listing:
     next_cursor: str | None = None
 
 
+FK = tuple[tuple[str, ...], str, tuple[str, ...]]  # local fields, table, its fields
+
+
+def fk(local: str, table: str, remote: str) -> FK:
+    return (local,), table, (remote,)
+
+
+SOURCE_FK = fk("source_id", "sources", "id")
+ENTITY_FK = fk("entity_code", "entities", "code")
+INDICATOR_FK = fk("indicator", "indicators", "code")
+COHORT_FK = fk("cohort", "cohorts", "code")
+FRAMEWORK_FK = fk("framework_id", "frameworks", "id")
+
+
+@dataclass(frozen=True)
+class Table:
+    """A collection's rows as a table of the data release (and the Table Schema every
+    CSV or Parquet of it names): its title in English and Vietnamese and its keys."""
+
+    name: str
+    title_en: str
+    title_vi: str
+    primary_key: tuple[str, ...] = ()
+    foreign_keys: tuple[FK, ...] = ()
+    in_package: bool = True  # False: only the schema of a download the API serves
+
+
 Fetch = Callable[[QueryContext, dict[str, Any], dict[str, str], PageRequest], Listing]
 # An export reads every matching row straight into Arrow batches (no page cap).
 Export = Callable[[dict[str, Any], str], exports.Export]
@@ -65,9 +92,15 @@ class Collection:
     export: Export | None = None  # every row through Arrow (CSV, Parquet), no cursor
     tag: str = "data"
     meta: type = pub.CollectionMeta  # the read model of `meta`
-    table: str | None = None  # the Table Schema (api/services/tables.py) of its rows
+    table: Table | str | None = None  # its table, or the name of one it shares
     unofficial: str | None = None  # why its figures are not published ones (every surface
     # says so: the body, a header, the explorer)
+    graphql: str | None = None  # its root connection's name, for a collection GraphQL
+    # serves as it is (the others have fields and relations of their own in api/graphql)
+
+    @property
+    def table_name(self) -> str | None:
+        return self.table.name if isinstance(self.table, Table) else self.table
 
     @property
     def parameters(self) -> dict[str, Param]:
@@ -152,30 +185,42 @@ def _scores_export(p: dict[str, Any], lang: str) -> exports.Export:
 FRAMEWORK = {"framework": catalog.IndicatorFilter.PARAMS["framework"]}
 COLLECTIONS: tuple[Collection, ...] = (
     Collection("/v1/frameworks", "list_frameworks", "DTI framework editions per level",
-               pub.Framework, catalog.list_frameworks, tag="catalog", table="frameworks"),
+               pub.Framework, catalog.list_frameworks, tag="catalog",
+               table=Table("frameworks", "Framework editions (decisions and levels)",
+                           "Các bộ chỉ số (quyết định và cấp)", ("id",), (SOURCE_FK,))),
     item("/v1/frameworks/{id}", "get_framework", "One framework edition and level",
          pub.Framework, catalog.get_framework, "id", "Framework id", "DTI_922_2022-province",
          tag="catalog"),
     Collection("/v1/indicators", "list_indicators",
                "The indicator catalog (tree=true nests it)", pub.Indicator,
                fetch=_indicators, params=catalog.IndicatorFilter.PARAMS, tag="catalog",
-               meta=pub.IndicatorMeta, table="indicators"),
+               meta=pub.IndicatorMeta,
+               table=Table("indicators", "Indicators: the tree of each framework "
+                           "(parent_code)", "Chỉ số: cây chỉ số của từng bộ (parent_code)",
+                           ("framework_id", "level", "code"), (FRAMEWORK_FK, SOURCE_FK))),
     Collection("/v1/indicators/{code}", "get_indicator",
                "One indicator with parent and children", pub.Indicator, fetch=_indicator,
                params=FRAMEWORK, many=False, paged=False, not_found=True, tag="catalog",
                path_params={"code": ("Indicator code", "DTI")}),
     Collection("/v1/entities", "list_entities", "Provinces, ministries and the nation",
                pub.Entity, catalog.list_entities, catalog.EntityFilter, tag="catalog",
-               table="entities"),
+               table=Table("entities", "Entities: provinces (63 and 34), ministries, the "
+                           "nation", "Đơn vị: tỉnh (63 và 34), bộ, quốc gia", ("code",),
+                           (SOURCE_FK,))),
     item("/v1/entities/{code}", "get_entity", "One entity with merger links", pub.Entity,
          catalog.get_entity, "code", "Entity code (48, M-da-nang...)", "48", tag="catalog"),
     Collection("/v1/entities/{code}/series", "get_entity_series",
                "One entity's figures over time", pub.SeriesPoint, fetch=_series,
                params=SeriesFilter.PARAMS, path_params={"code": ("Entity code", "48")},
-               not_found=True, meta=pub.SeriesMeta, table="series"),
+               not_found=True, meta=pub.SeriesMeta,
+               table=Table("series", "One entity's figures over time",
+                           "Số liệu của một đơn vị theo thời gian", in_package=False)),
     Collection("/v1/scores", "list_scores", "Every published figure, long format", pub.Score,
                fetch=_scores, params={**ScoreFilter.PARAMS, "sort": SORT},
-               export=_scores_export, table="scores"),
+               export=_scores_export,
+               table=Table("scores", "Scores: one row per published figure (value and rank)",
+                           "Điểm số: mỗi dòng một số liệu đã công bố (giá trị và thứ hạng)",
+                           ("id",), (ENTITY_FK, INDICATOR_FK, COHORT_FK, SOURCE_FK))),
     Collection("/v1/rankings", "get_ranking", "A ranked list with year-on-year change",
                pub.RankingEntry, rankings.ranking, rankings.RankingRequest, not_found=True,
                meta=pub.RankingMeta, table="rankings"),
@@ -186,32 +231,52 @@ COLLECTIONS: tuple[Collection, ...] = (
     Collection("/v1/rankings/what-if", "get_ranking_what_if",
                "Unofficial: a ranking recomputed with your weights of the main indicators",
                mp.WhatIfEntry, whatif.what_if, whatif.WhatIfRequest, not_found=True,
-               meta=mp.WhatIfMeta, table="what-if",
+               meta=mp.WhatIfMeta,
+               table=Table("what-if", "Unofficial what-if ranking with the weights asked "
+                           "for", "Xếp hạng giả định không chính thức theo trọng số yêu cầu",
+                           in_package=False),
                unofficial="what-if: recomputed with the weights asked for; not a published "
                           "ranking"),
     Collection("/v1/rankings/stability", "list_rank_stability",
                "How each rank moves when the weights do (derived at load time)",
                mp.StabilityEntry, method.stability, method.StabilityFilter,
-               meta=mp.StabilityMeta, table="stability"),
+               meta=mp.StabilityMeta,
+               table=Table("stability", "Rank stability: each rank over perturbed weights "
+                           "(derived)", "Độ ổn định thứ hạng khi trọng số thay đổi (suy ra)",
+                           ("year", "cohort", "entity_code"), (ENTITY_FK, COHORT_FK))),
     Collection("/v1/merger", "list_merger", "The 2025 merger: old province -> new province",
-               pub.MergerLink, catalog.list_merger, tag="catalog", table="merger"),
+               pub.MergerLink, catalog.list_merger, tag="catalog",
+               table=Table("merger", "The 2025 merger: old province to new province",
+                           "Sáp nhập 2025: tỉnh cũ sang tỉnh mới", ("old_code", "new_code"),
+                           (fk("old_code", "entities", "code"),
+                            fk("new_code", "entities", "code"), SOURCE_FK))),
     Collection("/v1/aggregates", "list_aggregates", "Published averages, growth and counts",
                pub.Aggregate, figures.list_aggregates, figures.AggregateFilter,
-               table="aggregates"),
+               table=Table("aggregates", "Aggregates: published means, minima, maxima of a "
+                           "cohort", "Số liệu tổng hợp: trung bình, thấp nhất, cao nhất của "
+                           "nhóm", ("id",), (COHORT_FK, SOURCE_FK))),
     Collection("/v1/statistics", "list_statistics", "Public-service statistics",
                pub.Statistic, figures.list_statistics, figures.StatisticFilter,
-               table="statistics"),
+               table=Table("statistics", "Public-service statistics of provinces and "
+                           "ministries", "Số liệu dịch vụ công của tỉnh và bộ", ("id",),
+                           (ENTITY_FK, fk("metric", "metrics", "code"), SOURCE_FK))),
     Collection("/v1/metrics", "list_metrics", "The metric catalog", pub.Metric,
-               catalog.list_metrics, tag="catalog", table="metrics"),
+               catalog.list_metrics, tag="catalog",
+               table=Table("metrics", "Metrics the statistics measure",
+                           "Các chỉ tiêu thống kê", ("code",))),
     Collection("/v1/sources", "list_sources", "Every source a figure was read from",
                pub.Source, figures.list_sources, figures.SourceFilter, tag="provenance",
-               table="sources"),
+               table=Table("sources", "Sources: every public page a figure was read from",
+                           "Nguồn: mọi trang công khai đã đọc số liệu", ("id",))),
     item("/v1/sources/{id}", "get_source", "One source with the figures it gives",
          pub.Source, figures.get_source, "id", "Source id", "dti-gov-vn-xep-hang-2022",
          tag="provenance"),
     Collection("/v1/coverage", "list_coverage",
                "How complete each year, cohort and indicator is", pub.Coverage,
-               figures.coverage, figures.CoverageFilter, tag="provenance", table="coverage"),
+               figures.coverage, figures.CoverageFilter, tag="provenance",
+               table=Table("coverage", "Coverage: per year, cohort and indicator, how "
+                           "complete", "Độ phủ: theo năm, nhóm và chỉ số, dữ liệu đầy đủ đến "
+                           "đâu", ("year", "cohort", "indicator"), (INDICATOR_FK, COHORT_FK))),
 )
 BY_OPERATION = {c.operation_id: c for c in COLLECTIONS}
 LICENCE = {"code": LICENCE_CODE, "data": ATTRIBUTION}

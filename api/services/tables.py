@@ -1,7 +1,8 @@
 """The tables a researcher needs, each with its Table Schema: what the release holds and
 what describes every CSV the API serves. Most are a collection exported whole (the same
-bytes as `/v1/<collection>?format=csv`); claims, cohorts, all rankings and the panel are
-tables no single collection serves."""
+bytes as `/v1/<collection>?format=csv`), declared with the collection in the registry;
+claims, cohorts, all rankings and the panel are tables no single collection serves,
+declared here."""
 
 from __future__ import annotations
 
@@ -13,18 +14,23 @@ from sqlalchemy import Connection
 
 from api.services import bulk
 from api.services.fields import column
-from api.services.registry import BY_OPERATION, Collection
-from models import method_public as mp
+from api.services.registry import (
+    BY_OPERATION,
+    COHORT_FK,
+    COLLECTIONS,
+    ENTITY_FK,
+    FK,
+    FRAMEWORK_FK,
+    INDICATOR_FK,
+    SOURCE_FK,
+    Collection,
+    Table,
+    fk,
+)
 from models import public as pub
 from models.text import NAME_PAIRS, columns
 
 Rows = Callable[[Connection], Iterator[dict[str, Any]]]
-FK = tuple[tuple[str, ...], str, tuple[str, ...]]  # local fields, resource, its fields
-
-
-def fk(local: str, resource: str, remote: str) -> FK:
-    return (local,), resource, (remote,)
-
 
 @dataclass(frozen=True)
 class Resource:
@@ -75,72 +81,35 @@ def _localised(rows: Rows) -> Rows:
     return wrapped
 
 
-SOURCE = fk("source_id", "sources", "id")
-ENTITY = fk("entity_code", "entities", "code")
-INDICATOR = fk("indicator", "indicators", "code")
-COHORT = fk("cohort", "cohorts", "code")
-FRAMEWORK = fk("framework_id", "frameworks", "id")
-
-RESOURCES: tuple[Resource, ...] = (
-    Resource("entities", "Entities: provinces (63 and 34), ministries, the nation",
-             "Đơn vị: tỉnh (63 và 34), bộ, quốc gia", ("code",), (SOURCE,),
-             operation_id="list_entities", model=pub.Entity),
-    Resource("merger", "The 2025 merger: old province to new province",
-             "Sáp nhập 2025: tỉnh cũ sang tỉnh mới", ("old_code", "new_code"),
-             (fk("old_code", "entities", "code"), fk("new_code", "entities", "code"), SOURCE),
-             operation_id="list_merger", model=pub.MergerLink),
-    Resource("frameworks", "Framework editions (decisions and levels)",
-             "Các bộ chỉ số (quyết định và cấp)", ("id",), (SOURCE,),
-             operation_id="list_frameworks", model=pub.Framework),
-    Resource("indicators", "Indicators: the tree of each framework (parent_code)",
-             "Chỉ số: cây chỉ số của từng bộ (parent_code)", ("framework_id", "level", "code"),
-             (FRAMEWORK, SOURCE), operation_id="list_indicators", model=pub.Indicator),
+# Tables no single collection serves.
+BULK: tuple[Resource, ...] = (
     Resource("cohorts", "Cohorts: the groups ranked together", "Nhóm xếp hạng", ("code",),
-             (SOURCE,), rows=_localised(bulk.cohorts),
+             (SOURCE_FK,), rows=_localised(bulk.cohorts),
              columns=(*bulk.COHORT_COLUMNS, "name")),
-    Resource("scores", "Scores: one row per published figure (value and rank)",
-             "Điểm số: mỗi dòng một số liệu đã công bố (giá trị và thứ hạng)", ("id",),
-             (ENTITY, INDICATOR, COHORT, SOURCE), operation_id="list_scores",
-             model=pub.Score),
     Resource("claims", "Claims: what every source says, conflicts included",
              "Trích dẫn: mỗi nguồn nêu gì, kể cả khi mâu thuẫn", ("id",),
              (fk("score_id", "scores", "id"), fk("aggregate_id", "aggregates", "id"),
-              SOURCE), rows=bulk.claims, columns=bulk.CLAIM_COLUMNS),
+              SOURCE_FK), rows=bulk.claims, columns=bulk.CLAIM_COLUMNS),
     Resource("rankings", "Rankings: every edition, with ties and year-on-year change",
              "Bảng xếp hạng: mọi kỳ, có đồng hạng và thay đổi so với năm trước",
              ("year", "cohort", "indicator", "entity_code"),
-             (ENTITY, INDICATOR, COHORT, FRAMEWORK), model=pub.RankingEntry,
+             (ENTITY_FK, INDICATOR_FK, COHORT_FK, FRAMEWORK_FK), model=pub.RankingEntry,
              rows=_localised(bulk.ranking_entries)),  # type: ignore[arg-type]
-    Resource("aggregates", "Aggregates: published means, minima, maxima of a cohort",
-             "Số liệu tổng hợp: trung bình, thấp nhất, cao nhất của nhóm", ("id",),
-             (COHORT, SOURCE), operation_id="list_aggregates",
-             model=pub.Aggregate),
-    Resource("statistics", "Public-service statistics of provinces and ministries",
-             "Số liệu dịch vụ công của tỉnh và bộ", ("id",),
-             (ENTITY, fk("metric", "metrics", "code"), SOURCE),
-             operation_id="list_statistics", model=pub.Statistic),
-    Resource("metrics", "Metrics the statistics measure", "Các chỉ tiêu thống kê", ("code",),
-             operation_id="list_metrics", model=pub.Metric),
-    Resource("sources", "Sources: every public page a figure was read from",
-             "Nguồn: mọi trang công khai đã đọc số liệu", ("id",),
-             operation_id="list_sources", model=pub.Source),
-    Resource("coverage", "Coverage: per year, cohort and indicator, how complete",
-             "Độ phủ: theo năm, nhóm và chỉ số, dữ liệu đầy đủ đến đâu",
-             ("year", "cohort", "indicator"), (INDICATOR, COHORT),
-             operation_id="list_coverage", model=pub.Coverage),
     Resource("panel", "Panel: one row per entity and year, DTI and pillars as columns",
              "Dữ liệu bảng: mỗi dòng một đơn vị và năm, DTI và các trụ cột theo cột",
-             ("entity_code", "year", "cohort"), (ENTITY, COHORT, FRAMEWORK),
+             ("entity_code", "year", "cohort"), (ENTITY_FK, COHORT_FK, FRAMEWORK_FK),
              rows=bulk.panel, columns=bulk.PANEL_COLUMNS),
-    Resource("stability", "Rank stability: each rank over perturbed weights (derived)",
-             "Độ ổn định thứ hạng khi trọng số thay đổi (suy ra)",
-             ("year", "cohort", "entity_code"), (ENTITY, COHORT),
-             operation_id="list_rank_stability", model=mp.StabilityEntry),
-    Resource("what-if", "Unofficial what-if ranking with the weights asked for",
-             "Xếp hạng giả định không chính thức theo trọng số yêu cầu", (),
-             operation_id="get_ranking_what_if", model=mp.WhatIfEntry, in_package=False),
-    Resource("series", "One entity's figures over time", "Số liệu của một đơn vị theo thời "
-             "gian", (), operation_id="get_entity_series", model=pub.SeriesPoint,
-             in_package=False),
 )
+
+
+def _of(c: Collection) -> Resource:
+    """The table a collection declares, exported whole."""
+    t = c.table
+    assert isinstance(t, Table), c.operation_id
+    return Resource(t.name, t.title_en, t.title_vi, t.primary_key, t.foreign_keys,
+                    operation_id=c.operation_id, model=c.model, in_package=t.in_package)
+
+
+RESOURCES: tuple[Resource, ...] = (
+    *(_of(c) for c in COLLECTIONS if isinstance(c.table, Table)), *BULK)
 BY_NAME = {r.name: r for r in RESOURCES}

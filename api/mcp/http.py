@@ -28,7 +28,7 @@ from api.http.endpoint import Body, Call, Doc, Endpoint
 from api.http.keys import header
 from api.http.render import ProblemResponse
 from api.http.state import AppState, app_state
-from api.mcp.llms import FILES, HERE
+from api.mcp.llms import FILES, render
 from api.mcp.server import DtiServer, build_server
 
 JSON = "application/json"
@@ -137,14 +137,14 @@ async def running(state: AppState) -> AsyncIterator[None]:
 
 
 class LlmsFiles:
-    """/llms.txt and /llms-full.txt as this app serves them (links absolute under
-    DTI_PUBLIC_URL): a Part of the app, read once."""
+    """/llms.txt and /llms-full.txt as this app serves them, made once when it starts
+    (links absolute under DTI_PUBLIC_URL): a Part of the app."""
 
     def __init__(self, public_url: str) -> None:
         base = public_url.rstrip("/")
         self.texts: dict[str, bytes] = {}
-        for name in FILES:
-            text = (HERE / name).read_text(encoding="utf-8")
+        for name, full in FILES.items():
+            text = render(full)
             if base:  # links absolute under the public address
                 text = text.replace("](/", f"]({base}/")
             self.texts[name] = text.encode()

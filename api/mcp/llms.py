@@ -1,12 +1,13 @@
 """/llms.txt and /llms-full.txt: the service described for language models (llmstxt.org),
-made from the README's own sections, the collections' registry and the MCP tools, so none of
-them can drift from the others: `python -m api.mcp.llms` rewrites both files and a test
-fails when they are stale."""
+made by the app itself, when it starts, from the README's own sections, the collections'
+registry and the MCP tools: none of them can drift from the others, and a new collection
+needs no regenerated copy. `python -m api.mcp.llms` prints llms.txt."""
 
 from __future__ import annotations
 
 import re
 import sys
+from importlib import metadata
 from pathlib import Path
 
 from api.mcp.provenance import CITE
@@ -54,10 +55,18 @@ def _endpoints() -> str:
     return "\n".join(lines)
 
 
+def project_readme() -> str:
+    """The README: the checkout's, or, installed from a wheel, the package's description
+    (the same text, which pyproject.toml makes the long description)."""
+    path = PROJECT_ROOT / "README.md"
+    if path.is_file():
+        return path.read_text(encoding="utf-8")
+    return str(metadata.metadata("dti-open-data").get_payload())  # type: ignore[attr-defined]
+
+
 def render(full: bool, readme: str | None = None) -> str:
     """The text of llms.txt (or, with `full`, llms-full.txt) from this README."""
-    parts = sections(readme if readme is not None else
-                     (PROJECT_ROOT / "README.md").read_text(encoding="utf-8"))
+    parts = sections(readme if readme is not None else project_readme())
     tools = "\n".join(f"- `{t.__name__}`: {_first_paragraph(t.__doc__ or '')}" for t in TOOLS)
     more = "" if full else ("- [llms-full.txt](/llms-full.txt): this file with the README's "
                             "sections on the data, the endpoints, citing and the licence")
@@ -70,9 +79,7 @@ def render(full: bool, readme: str | None = None) -> str:
 
 
 def main() -> int:
-    for name, full in FILES.items():
-        (HERE / name).write_text(render(full), encoding="utf-8")
-        print(f"wrote {HERE / name}")
+    print(render(full=False), end="")
     return 0
 
 

@@ -42,7 +42,7 @@ from api.mcp import http as mcp_http
 from api.openapi import Contract, endpoints
 from api.pages.routes import StaticFiles
 from api.release.store import Releases
-from api.services import catalog
+from api.services import registry
 from api.services.paging import CursorCodec
 from api.settings import Settings
 
@@ -171,7 +171,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                      Streams(settings.stream_limit, settings.stream_send_timeout,
                              settings.stream_client_limit))
     with state.query() as query:
-        bounds = catalog.list_bounds(query.conn)
+        bounds = registry.list_bounds(query.conn)
     state.extras["graphql"] = build_schema(settings, bounds)
     state.extras["graphql_explorer"] = rendered_bytes(graphql_http.EXPLORER.encode(),
                                                       MEDIA["html"], 3600)

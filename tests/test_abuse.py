@@ -521,8 +521,8 @@ def test_server_errors_are_charged_and_logged_once(
         raise RuntimeError("boom")
 
     caplog.set_level(logging.ERROR)
-    monkeypatch.setattr(catalog, "paginate", broken)  # under list_metrics
     app = make_app(sqlite_url, rate_limit="1000/minute", cache_max_entries=0)
+    monkeypatch.setattr(catalog, "paginate", broken)  # under list_metrics
     with TestClient(app, raise_server_exceptions=False) as client:
         answers = [client.get(f"/v1/metrics?limit={i + 1}") for i in range(20)]
     assert {a.status_code for a in answers} == {500}

@@ -182,7 +182,7 @@ def test_pricing_is_linear_and_never_under_counts(cached_app: Any) -> None:
     from api.graphql.build import core_schema
     from api.graphql.cost import Cost
     from api.graphql.http import execute
-    from api.services.catalog import list_bounds
+    from api.services.registry import list_bounds
 
     global APP_SCHEMA
     state = cached_app.state.api
@@ -194,7 +194,7 @@ def test_pricing_is_linear_and_never_under_counts(cached_app: Any) -> None:
     seen = {"executed": 0, "refused": 0, "introspection": 0}
 
     @given(documents())
-    @settings(max_examples=150, deadline=None, derandomize=True,
+    @settings(max_examples=200, deadline=None, derandomize=True,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
     def check(generated: tuple[str, dict[str, Any]]) -> None:
         text, variables = generated

@@ -44,8 +44,9 @@ from strawberry.extensions import SchemaExtension
 from api.graphql.guard import Deadline, Meter
 from api.graphql.introspection import INTROSPECTION_BUDGET, IntrospectionCount, is_list
 from api.services.paging import DEFAULT_LIMIT
+from api.services.registry import COLLECTIONS
 
-# (type, field) -> the bound (a key of catalog.list_bounds) of the list of objects it
+# (type, field) -> the bound (a key of registry.list_bounds) of the list of objects it
 # returns; a test holds every such field of the schema to have one.
 LIST_BOUNDS = {
     ("Score", "sources"): "claims_per_figure", ("Score", "claims"): "claims_per_figure",
@@ -69,7 +70,9 @@ CONNECTIONS = {"frameworks": "frameworks", "indicators": "indicators", "entities
                "scores": "scores", "aggregates": "aggregates", "statistics": "statistics",
                "metrics": "metrics", "sources": "sources", "coverage": "coverage",
                "ranking": "ranking_entries", "rankingHistory": "ranking_entries_all",
-               "merger": "merger_links"}
+               "merger": "merger_links",
+               # and each collection the registry names for GraphQL, bounded by its size
+               **{c.graphql: c.graphql for c in COLLECTIONS if c.graphql}}
 PER_INDICATOR = {("Entity", "series"), ("Entity", "scores")}  # times the indicators asked
 # A document has at most graphql_max_tokens (2,000) tokens, so far fewer selections; the
 # data walk visits each once and introspection at most its budget: a safety net.
@@ -91,7 +94,7 @@ def _at(price: Poly, page: int) -> int:
 
 
 class Cost:
-    """Prices one operation; `bounds` are catalog.list_bounds of the dataset. After
+    """Prices one operation; `bounds` are registry.list_bounds of the dataset. After
     `operation`, `depth` is the deepest field (root fields at 1, introspection at its
     root field) and `meter.work` the units of work the walk took."""
 

@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pyarrow as pa
+from sqlalchemy import Connection
 
 from api.app_meta import ATTRIBUTION, LICENCE_CODE
 from api.services import catalog, exports, figures, method, rankings, scores, whatif
 from api.services.context import QueryContext
-from api.services.paging import MAX_LIMIT, Page, PageRequest
+from api.services.paging import MAX_LIMIT, CursorCodec, Page, PageRequest, Totals
 from api.services.params import Filter, Param
 from api.services.scores import SORT, ScoreFilter, SeriesFilter
 from models import method_public as mp
@@ -290,3 +291,15 @@ def index(version: str, built_at: str, synthetic: bool) -> dict[str, Any]:
                      "licence": LICENCE, "collections": links},
             "links": {"self": "/v1", "openapi": "/openapi.json", "docs": "/docs",
                       "graphql": "/graphql"}}
+
+
+def list_bounds(conn: Connection) -> dict[str, int]:
+    """The longest list each GraphQL field can return in this dataset version (its static
+    cost): the catalog's relations, and the size of each collection GraphQL serves as it
+    is (no filter can make a page longer than the whole collection)."""
+    bounds = catalog.list_bounds(conn)
+    ctx = QueryContext(conn, CursorCodec("bounds"), Totals())
+    for c in COLLECTIONS:
+        if c.graphql:
+            bounds[c.graphql] = max(int(c.get(ctx, {}, {}, PageRequest(1)).meta["total"]), 1)
+    return bounds

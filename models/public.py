@@ -239,6 +239,19 @@ class Source(TypedDict):
     figures: NotRequired[list[FigureRef]]
 
 
+class CohortSize(TypedDict):
+    """A ranked group in one year: its published size and what that size rests on."""
+
+    cohort: str
+    year: int
+    name_vi: str
+    name_en: str
+    level: str
+    cohort_size: int | None
+    cohort_size_basis: str
+    source_id: str | None
+
+
 class Coverage(TypedDict):
     year: int
     cohort: str

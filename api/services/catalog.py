@@ -10,7 +10,7 @@ from typing import Any, ClassVar, cast
 from sqlalchemy import ColumnElement, Connection, Table, and_, bindparam, select
 
 from api.errors import not_found
-from api.services.context import QueryContext
+from api.services.context import YEARS, QueryContext, Years
 from api.services.driver import fetch_rows
 from api.services.method import framework_methods
 from api.services.paging import Page, PageRequest, SortKey, paginate, paginate_list
@@ -36,6 +36,8 @@ ENTITY: Table = t.Entity.__table__  # type: ignore[attr-defined]
 LINK: Table = t.EntityLink.__table__  # type: ignore[attr-defined]
 MEMBER: Table = t.CohortMember.__table__  # type: ignore[attr-defined]
 METRIC: Table = t.Metric.__table__  # type: ignore[attr-defined]
+COHORT: Table = t.Cohort.__table__  # type: ignore[attr-defined]
+COHORT_YEAR: Table = t.CohortYear.__table__  # type: ignore[attr-defined]
 F, IND, E, M = FRAMEWORK.c, INDICATOR.c, ENTITY.c, METRIC.c
 INDICATOR_COLUMNS = ("code", "framework_id", "level", "kind", "parent_code", "name_vi",
                      "name_en", "max_points", "weight", "scale", "definition", "source_id",
@@ -235,6 +237,30 @@ def list_merger(ctx: QueryContext, page: PageRequest) -> Page[pub.MergerLink]:
     fields = pub.MergerLink.__annotations__
     return paginate(ctx, "merger", stmt, keys, page,
                     lambda r: cast(pub.MergerLink, {k: r[k] for k in fields}))
+
+
+@dataclass(frozen=True)
+class CohortFilter(Filter):
+    cohorts: tuple[str, ...] = ()
+    years: Years | None = None
+
+    PARAMS: ClassVar[dict[str, Param]] = {"cohort": enums(COHORTS, "Cohorts"), "year": YEARS}
+    FIELDS: ClassVar[dict[str, str]] = {"cohort": "cohorts", "year": "years"}
+
+
+def list_cohorts(ctx: QueryContext, f: CohortFilter, page: PageRequest) -> Page[pub.CohortSize]:
+    """The ranked groups, one row a year, with their published sizes (null: unknown)."""
+    co, cy = COHORT.c, COHORT_YEAR.c
+    stmt = select(cy.cohort, cy.year, co.name_vi, co.name_en, co.level,
+                  cy.size.label("cohort_size"), cy.basis.label("cohort_size_basis"),
+                  cy.source_id).join(COHORT, co.code == cy.cohort)
+    if f.cohorts:
+        stmt = stmt.where(cy.cohort.in_(f.cohorts))
+    if f.years:
+        stmt = stmt.where(f.years.clause(cy.year))
+    keys = pub.CohortSize.__annotations__
+    return paginate(ctx, f"cohorts|{f}", stmt, [SortKey(cy.cohort), SortKey(cy.year)], page,
+                    lambda r: cast(pub.CohortSize, {k: r[k] for k in keys}))
 
 
 def list_metrics(ctx: QueryContext, page: PageRequest) -> Page[pub.Metric]:

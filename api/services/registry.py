@@ -261,6 +261,13 @@ COLLECTIONS: tuple[Collection, ...] = (
                table=Table("statistics", "Public-service statistics of provinces and "
                            "ministries", "Số liệu dịch vụ công của tỉnh và bộ", ("id",),
                            (ENTITY_FK, fk("metric", "metrics", "code"), SOURCE_FK))),
+    Collection("/v1/cohorts", "list_cohorts", "The ranked groups and their sizes per year",
+               pub.CohortSize, catalog.list_cohorts, catalog.CohortFilter, tag="catalog",
+               graphql="cohorts",
+               # not packaged: the release has these sizes already (coverage.csv)
+               table=Table("cohort_sizes", "Cohort sizes: each ranked group, year by year",
+                           "Số thành viên của mỗi nhóm xếp hạng theo năm", ("cohort", "year"),
+                           (COHORT_FK, SOURCE_FK), in_package=False)),
     Collection("/v1/metrics", "list_metrics", "The metric catalog", pub.Metric,
                catalog.list_metrics, tag="catalog",
                table=Table("metrics", "Metrics the statistics measure",

@@ -30,7 +30,7 @@ def test_the_2022_ranking_spec_has_63_rows_ties_and_no_zero_for_missing(client: 
     assert ranks[at:at + 3] == [15, 15, 17]
     assert [r["rank_label"] for r in rows[at:at + 2]] == ["=15", "=15"]
     missing = [r for r in rows if r["value"] is None]
-    assert len(missing) == 56 and all(r["shown"] == "not published" for r in missing)
+    assert len(missing) == 56 and all(r["shown"] == "not in this dataset" for r in missing)
     # every layer drawing `value` keeps only rows that have one; the rest say so in text
     for layer in spec["layer"]:
         x = layer["encoding"].get("x", {})
@@ -53,7 +53,7 @@ def test_the_svg_draws_a_bar_only_where_a_value_was_published(client: Any) -> No
     svg = response.text
     bars = re.search(r'<g class="mark-rect role-mark layer_0_marks"[^>]*>(.*?)</g>', svg, re.S)
     assert bars is not None and bars.group(1).count("<path") == 7
-    assert "Đà Nẵng" in svg and "chưa công bố" in svg  # names in vi by default
+    assert "Đà Nẵng" in svg and "không có trong bộ dữ liệu" in svg  # names in vi by default
     assert 'aria-label' in svg or "<title>" in svg or "role=" in svg
 
 

@@ -23,6 +23,7 @@ from api.services.params import (
     codes,
     enums,
     integer,
+    items,
 )
 from api.services.rankings import RankingRequest
 from api.services.scores import COHORT, DEFAULT_INDICATOR, SOURCE, ScoreFilter
@@ -246,7 +247,8 @@ MIN_AXES = 3  # a profile of fewer indicators is not a shape
 
 
 def _up_to_four(value: str | list[str]) -> tuple[str, ...]:
-    found = codes(value)
+    """Entity codes in the order given (the first one's cohort is the one compared)."""
+    found = tuple(dict.fromkeys(code(i.strip()) for i in items(value)))
     if len(found) > MAX_PROFILES:
         raise ValueError(f"at most {MAX_PROFILES} entities on one radar")
     return found
@@ -317,3 +319,9 @@ def radar(ctx: QueryContext, request: RadarChart) -> dict[str, Any]:
             "publishers": publishers_of(ctx.conn, [c["source_id"] for r in table
                                                    if r["entity_code"] in names
                                                    for c in r["sources"]])}
+
+
+def cohort_names(conn: Connection) -> dict[str, dict[str, str]]:
+    """Every cohort's name in vi and en, by code."""
+    rows = conn.execute(select(COHORT.c.code, COHORT.c.name_vi, COHORT.c.name_en)).all()
+    return {code_: {"vi": vi, "en": en} for code_, vi, en in rows}

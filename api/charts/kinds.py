@@ -91,11 +91,14 @@ class Sketch:
     height: int
 
 
-def sketch(ctx: QueryContext, kind: str, wanted: Filter, lang: str) -> Sketch:
+def sketch(ctx: QueryContext, kind: str, wanted: Filter, lang: str, base: str = "",
+           version: str = "0" * 16) -> Sketch:
     """A chart in words without drawing it (the explorer's alt text and caption), and the
-    size of a frame that fits its page."""
+    size of a frame that fits its page (its source line names `base` + its data's URL,
+    as the served chart does)."""
     chart = BY_KIND[kind]
-    spec = chart.spec(chart.gather(ctx, wanted), lang, "", "", "")
+    data_url = chart.data_url(wanted)
+    spec = chart.spec(chart.gather(ctx, wanted), lang, version, data_url, base + data_url)
     return Sketch(str(spec["description"]), *frame(kind, spec))
 
 

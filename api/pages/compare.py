@@ -55,11 +55,11 @@ def compare_page(ctx: QueryContext, base: str, lang: str, codes: list[str]) -> b
     series = radar = None
     with_data = [c for c in codes if by_entity[c]]
     if len(codes) >= 2 and with_data:
-        series = figure(ctx, "series", SeriesChart(entities=tuple(with_data)), lang,
+        series = figure(ctx, base, "series", SeriesChart(entities=tuple(with_data)), lang,
                         entity=",".join(with_data))
         year = _radar(ctx, codes, by_entity)
         if year is not None:
-            radar = figure(ctx, "radar", RadarChart(tuple(codes), year), lang,
+            radar = figure(ctx, base, "radar", RadarChart(tuple(codes), year), lang,
                            entity=",".join(codes), year=year)
     page = Page(lang, "/explore/compare", base, title, {"entity": ",".join(codes)},
                 series.words if series else "", series.url if series else None)

@@ -80,14 +80,14 @@ def entity_page(ctx: QueryContext, base: str, lang: str, code: str) -> bytes:
     profile: Figure | None = None
     radar = False
     if years:
-        series = figure(ctx, "series", SeriesChart(entities=(code,)), lang, entity=code)
+        series = figure(ctx, base, "series", SeriesChart(entities=(code,)), lang, entity=code)
         year = radar_year(ctx, dti)
         radar = year is not None
         if year is not None:
-            profile = figure(ctx, "radar", RadarChart((code,), year), lang, entity=code,
+            profile = figure(ctx, base, "radar", RadarChart((code,), year), lang, entity=code,
                              year=year)
         else:
-            profile = figure(ctx, "profile", ProfileChart(code, years[-1]), lang,
+            profile = figure(ctx, base, "profile", ProfileChart(code, years[-1]), lang,
                              entity=code, year=years[-1])
     near = peers(ctx, code, dti)
     name = entity[f"name_{lang}"]

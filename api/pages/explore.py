@@ -54,8 +54,9 @@ def ranking_page(ctx: QueryContext, base: str, lang: str, year: int | None,
                  cohort: str | None, indicator: str | None, view: str | None) -> bytes:
     indicator = indicator or "DTI"
     order = group(cohort)
-    year, cohort = choose(editions(ctx, order if cohort is None else (cohort,), indicator),
-                          year, cohort, order)
+    asked = cohort  # a cohort asked for stays; else each year opens on its most complete
+    found = editions(ctx, order if cohort is None else (cohort,), indicator)
+    year, cohort = choose(found, year, cohort, order)
     entries, meta = _entries(ctx, year, indicator, cohort)
     names = cohort_names(ctx.conn)
     mapped = cohort in PROVINCES
@@ -64,19 +65,20 @@ def ranking_page(ctx: QueryContext, base: str, lang: str, year: int | None,
     picked = [(c, n[lang]) for c, n in _indicators(ctx, year, cohort)]
     title = f"{dict(picked).get(indicator, indicator)} {year}: {names[cohort][lang]}"
     if mapped:
-        main = figure(ctx, view, MapChart(year, indicator, cohort), lang, **params)
+        main = figure(ctx, base, view, MapChart(year, indicator, cohort), lang, **params)
         other = "tiles" if view == "map" else "map"
-        second = figure(ctx, other, MapChart(year, indicator, cohort), lang, **params)
+        second = figure(ctx, base, other, MapChart(year, indicator, cohort), lang, **params)
     else:
-        main = figure(ctx, "ranking", RankingChart(year, indicator, cohort), lang, **params)
+        main = figure(ctx, base, "ranking", RankingChart(year, indicator, cohort), lang, **params)
         second = None
-    spread = figure(ctx, "distribution", RankingChart(year, indicator, cohort), lang, **params)
+    spread = figure(ctx, base, "distribution", RankingChart(year, indicator, cohort), lang,
+                    **params)
     page = Page(lang, "/explore/ranking", base, title,
                 {**params, "view": view if mapped and view != "map" else None},
                 main.words, main.url)
     same_year = [(c, names[c][lang]) for c in (*PROVINCES, *MINISTRIES) if c != cohort
                  and any(r["year"] == year for r in editions(ctx, (c,), indicator))]
-    years = sorted({r["year"] for r in editions(ctx, (cohort,), indicator)})
+    years = sorted({r["year"] for r in found})
     gql = (f'{{ ranking(year: {year}, cohort: "{cohort}", indicator: "{indicator}") {{ '
            "complete ranked entries { edges { node { rank valueText rankChange rankBasis "
            "entity { code name } } } } } }")
@@ -87,8 +89,7 @@ def ranking_page(ctx: QueryContext, base: str, lang: str, year: int | None,
     return render("ranking.html", page, meta=meta, entries=entries, main=main,
                   spread=spread, mapped=mapped, view=view, years=years, year=year,
                   cohort=cohort, indicator=indicator, indicators=picked,
-                  same_year=same_year, use=use, bases=any(
-                      e["rank_basis"] not in (None, "stated") for e in entries))
+                  same_year=same_year, use=use, asked=asked)
 
 
 def coverage_page(ctx: QueryContext, base: str, lang: str) -> bytes:
@@ -96,7 +97,7 @@ def coverage_page(ctx: QueryContext, base: str, lang: str) -> bytes:
     rows = figures.coverage(ctx, figures.CoverageFilter(cohorts=cohorts, indicators=("DTI",)),
                             ALL).items
     names = cohort_names(ctx.conn)
-    chart = figure(ctx, "coverage", CoverageChart(cohorts=PROVINCES), lang)
+    chart = figure(ctx, base, "coverage", CoverageChart(cohorts=PROVINCES), lang)
     page = Page(lang, "/explore/coverage", base,
                 "Độ phủ dữ liệu DTI" if lang == "vi" else "DTI coverage", {}, chart.words,
                 chart.url)

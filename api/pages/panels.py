@@ -36,8 +36,10 @@ class Figure:
         return f"{self.url}&format=vl"
 
 
-def figure(ctx: QueryContext, kind: str, wanted: Filter, lang: str, **params: Any) -> Figure:
-    found = sketch(ctx, kind, wanted, lang)
+def figure(ctx: QueryContext, base: str, kind: str, wanted: Filter, lang: str,
+           **params: Any) -> Figure:
+    """A chart on a page; `base` is DTI_PUBLIC_URL, as the served chart names it."""
+    found = sketch(ctx, kind, wanted, lang, base)
     return Figure(kind, url(f"/v1/charts/{kind}", **params, lang=lang), found.words,
                   found.width, found.height)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from api.pages.entity import primary
-from api.pages.panels import ALL, MINISTRIES, PROVINCES, figure, panel
+from api.pages.panels import ALL, PROVINCES, figure, ministries, panel
 from api.pages.site import Page, render
 from api.services import catalog, scores
 from api.services.catalog import EntityFilter
@@ -20,10 +20,11 @@ from api.services.scores import ScoreFilter
 FOUND = PageRequest(50)  # search results shown
 
 
-def choices(ctx: QueryContext) -> list[tuple[str, list[dict[str, Any]]]]:
+def choices(ctx: QueryContext, names: dict[str, dict[str, str]]
+            ) -> list[tuple[str, list[dict[str, Any]]]]:
     """The compare form's options: the 63 provinces, the 34 units, the ministries."""
     found = []
-    for cohort in (*PROVINCES, MINISTRIES[0]):
+    for cohort in (*PROVINCES, *ministries(names)[:1]):
         members = [dict(e) for e in catalog.list_entities(ctx, EntityFilter(cohort=cohort),
                                                           ALL).items]
         found.append((cohort, sorted(members, key=lambda e: str(e["name_vi"]))))
@@ -68,9 +69,9 @@ def compare_page(ctx: QueryContext, base: str, lang: str, codes: list[str]) -> b
     use = panel(page, f"/v1/scores?entity={','.join(codes)}&indicator=DTI", gql,
                 [(f.words[:60], f) for f in (series, radar) if f is not None]) \
         if codes else None
+    names = names_of(ctx.conn)
     return render("compare.html", page, entities=entities, rows=rows, series=series,
-                  radar=radar, choices=choices(ctx), codes=codes, use=use,
-                  names=names_of(ctx.conn))
+                  radar=radar, choices=choices(ctx, names), codes=codes, use=use, names=names)
 
 
 def search_page(ctx: QueryContext, base: str, lang: str, q: str | None) -> bytes:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from api.pages.panels import ALL, MINISTRIES, PROVINCES, Figure, figure, panel
+from api.pages.panels import ALL, Figure, figure, panel
 from api.pages.site import Page, render
 from api.services import catalog, rankings, scores
 from api.services.charts import (
@@ -62,9 +62,9 @@ def peers(ctx: QueryContext, code: str, dti: dict[tuple[int, str], dict[str, Any
 
 
 def history(ctx: QueryContext, code: str, cohorts: list[str]) -> list[dict[str, Any]]:
-    """Every published (or computed, labelled) DTI rank, each edition once."""
+    """Every published (or computed, labelled) DTI rank, in each cohort it belongs to."""
     found = []
-    for cohort in (c for c in (*PROVINCES, *MINISTRIES) if c in cohorts):
+    for cohort in cohorts:
         page = rankings.history(ctx, HistoryRequest((code,), cohort=cohort), ALL)[0]
         found += [dict(e) for e in page.items]
     return sorted(found, key=lambda e: (e["year"], e["cohort"]))

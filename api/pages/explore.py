@@ -9,7 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from api.pages.panels import ALL, MINISTRIES, PROVINCES, choose, editions, figure, group, panel
+from api.pages.panels import (
+    ALL,
+    PROVINCES,
+    choose,
+    editions,
+    figure,
+    group,
+    ministries,
+    panel,
+)
 from api.pages.site import Page, render
 from api.services import charts, figures, rankings, scores
 from api.services.charts import CoverageChart, RankingChart, cohort_names
@@ -53,12 +62,12 @@ def _indicators(ctx: QueryContext, year: int,
 def ranking_page(ctx: QueryContext, base: str, lang: str, year: int | None,
                  cohort: str | None, indicator: str | None, view: str | None) -> bytes:
     indicator = indicator or "DTI"
-    order = group(cohort)
+    names = cohort_names(ctx.conn)
+    order = group(cohort, names)
     asked = cohort  # a cohort asked for stays; else each year opens on its most complete
     found = editions(ctx, order if cohort is None else (cohort,), indicator)
     year, cohort = choose(found, year, cohort, order)
     entries, meta = _entries(ctx, year, indicator, cohort)
-    names = cohort_names(ctx.conn)
     mapped = cohort in PROVINCES
     view = view if view in VIEWS else "map"
     params = {"year": year, "cohort": cohort, "indicator": indicator}
@@ -76,7 +85,7 @@ def ranking_page(ctx: QueryContext, base: str, lang: str, year: int | None,
     page = Page(lang, "/explore/ranking", base, title,
                 {**params, "view": view if mapped and view != "map" else None},
                 main.words, main.url)
-    same_year = [(c, names[c][lang]) for c in (*PROVINCES, *MINISTRIES) if c != cohort
+    same_year = [(c, names[c][lang]) for c in (*PROVINCES, *ministries(names)) if c != cohort
                  and any(r["year"] == year for r in editions(ctx, (c,), indicator))]
     years = sorted({r["year"] for r in found})
     gql = (f'{{ ranking(year: {year}, cohort: "{cohort}", indicator: "{indicator}") {{ '
@@ -93,17 +102,18 @@ def ranking_page(ctx: QueryContext, base: str, lang: str, year: int | None,
 
 
 def coverage_page(ctx: QueryContext, base: str, lang: str) -> bytes:
-    cohorts = (*PROVINCES, *MINISTRIES)
+    names = cohort_names(ctx.conn)
+    cohorts = (*PROVINCES, *ministries(names))
     rows = figures.coverage(ctx, figures.CoverageFilter(cohorts=cohorts, indicators=("DTI",)),
                             ALL).items
-    names = cohort_names(ctx.conn)
     chart = figure(ctx, base, "coverage", CoverageChart(cohorts=PROVINCES), lang)
     page = Page(lang, "/explore/coverage", base,
                 "Độ phủ dữ liệu DTI" if lang == "vi" else "DTI coverage", {}, chart.words,
                 chart.url)
-    gql = ('{ coverage(cohort: ["provinces-63", "provinces-34"], indicator: ["DTI"]) '
+    listed = ", ".join(f'"{c}"' for c in PROVINCES)
+    gql = (f'{{ coverage(cohort: [{listed}], indicator: ["DTI"]) '
            "{ edges { node { year cohort withValue withRank cohortSize } } } }")
-    use = panel(page, "/v1/coverage?cohort=provinces-63,provinces-34&indicator=DTI", gql,
+    use = panel(page, f"/v1/coverage?cohort={','.join(PROVINCES)}&indicator=DTI", gql,
                 [(page.title, chart)])
     return render("coverage.html", page, chart=chart, use=use, names=names,
                   rows=[r for r in rows if r["with_value"] or r["with_rank"]

@@ -14,10 +14,10 @@ from api.services import figures
 from api.services.context import QueryContext
 from api.services.paging import PageRequest
 from api.services.params import Filter
+from seed.geo import COHORTS as MAPPED
 
-PROVINCES = ("provinces-63", "provinces-34")  # before the merger, then after
-MINISTRIES = ("ministries-public-services", "ministries-no-public-services")
 ALL = PageRequest(1000)
+PROVINCES: tuple[str, ...] = MAPPED  # the cohorts with boundaries: before the merger, then after
 
 
 @dataclass(frozen=True)
@@ -68,10 +68,19 @@ def full(row: dict[str, Any], key: str) -> bool:
     return bool(row["cohort_size"]) and row[key] >= row["cohort_size"]
 
 
-def group(cohort: str | None) -> tuple[str, ...]:
+def ministries(names: dict[str, dict[str, str]]) -> tuple[str, ...]:
+    """The ministries' cohorts, by the data's own levels (those providing public services
+    first)."""
+    return tuple(sorted((c for c, n in names.items() if n["level"] == "ministry"),
+                        reverse=True))
+
+
+def group(cohort: str | None, names: dict[str, dict[str, str]]) -> tuple[str, ...]:
+    """The cohorts a ranking page chooses among: the provinces, the ministries, or one."""
     if cohort is None or cohort in PROVINCES:
         return PROVINCES
-    return MINISTRIES if cohort in MINISTRIES else (cohort,)
+    found = ministries(names)
+    return found if cohort in found else (cohort,)
 
 
 def editions(ctx: QueryContext, cohorts: tuple[str, ...],

@@ -322,6 +322,7 @@ def radar(ctx: QueryContext, request: RadarChart) -> dict[str, Any]:
 
 
 def cohort_names(conn: Connection) -> dict[str, dict[str, str]]:
-    """Every cohort's name in vi and en, by code."""
-    rows = conn.execute(select(COHORT.c.code, COHORT.c.name_vi, COHORT.c.name_en)).all()
-    return {code_: {"vi": vi, "en": en} for code_, vi, en in rows}
+    """Every cohort's name in vi and en, and its level, by code."""
+    rows = conn.execute(select(COHORT.c.code, COHORT.c.name_vi, COHORT.c.name_en,
+                               COHORT.c.level)).all()
+    return {code_: {"vi": vi, "en": en, "level": level} for code_, vi, en, level in rows}

@@ -14,7 +14,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import RedirectResponse
+from starlette.responses import HTMLResponse, RedirectResponse
 from starlette.routing import BaseRoute, Match, Route
 from starlette.types import ASGIApp
 
@@ -33,13 +33,16 @@ from api.http.endpoint import route
 from api.http.failures import ServerErrors
 from api.http.formats import MEDIA
 from api.http.headers import StandardHeaders
+from api.http.keys import header
 from api.http.metrics import Metrics
+from api.http.negotiate import language_of
 from api.http.ratelimit import RateLimit
 from api.http.render import ProblemResponse
 from api.http.state import AppState
 from api.http.streams import Streams
 from api.mcp import http as mcp_http
 from api.openapi import Contract, endpoints
+from api.pages.errors import error_page, prefers_html
 from api.pages.routes import StaticFiles
 from api.release.store import Releases
 from api.services import registry
@@ -49,9 +52,22 @@ from api.settings import Settings
 log = logging.getLogger("dti.api")
 
 
+def problem(request: Request, error: ApiError) -> ASGIApp:
+    """problem+json for API clients; the same problem as a page for a browser (a request
+    that prefers HTML to JSON)."""
+    instance = request.url.path[:200]
+    if not prefers_html(header(request.scope, b"accept")):
+        return ProblemResponse(error, instance)
+    asked = request.query_params.get("lang")
+    lang = asked if asked in ("vi", "en") else language_of(
+        header(request.scope, b"accept-language"))
+    return HTMLResponse(error_page(error.problem(instance), lang), error.status, headers={
+        **error.headers, "Cache-Control": "no-store", "Vary": "Accept, Accept-Language"})
+
+
 async def on_api_error(request: Request, exc: Exception) -> ASGIApp:
     assert isinstance(exc, ApiError)
-    return ProblemResponse(exc, request.url.path[:200])
+    return problem(request, exc)
 
 
 def _slash_twin(request: Request) -> str | None:
@@ -76,8 +92,7 @@ async def on_http_error(request: Request, exc: Exception) -> ASGIApp:
               405: f"{request.method} is not allowed here; this API is read-only "
                    f"(allowed: {allow})"}.get(exc.status_code, str(exc.detail))
     headers = {"Allow": allow} if exc.status_code == 405 else {}
-    return ProblemResponse(ApiError(exc.status_code, detail, headers=headers),
-                           request.url.path[:200])
+    return problem(request, ApiError(exc.status_code, detail, headers=headers))
 
 
 def watch_process(metrics: Metrics, state: AppState) -> None:

@@ -20,6 +20,7 @@ from pydantic import TypeAdapter
 
 from api.app_meta import ATTRIBUTION, LICENCE_CODE
 from api.charts import routes as charts
+from api.geo import routes as geo
 from api.http.endpoint import Body, Call, Doc, Endpoint
 from api.http.formats import FORMATS
 from api.mcp import http as mcp_http
@@ -117,6 +118,8 @@ TAGS = [
     {"name": "explorer", "description": "Pages for people: rankings, provinces, coverage"},
     {"name": "charts", "description": "Charts as resources: SVG (for <img>), PNG, the "
                                       "Vega-Lite specification, or a page for <iframe>"},
+    {"name": "geo", "description": "The boundaries and tile grids the maps draw (CC BY-SA "
+                                  "4.0, geoBoundaries)"},
     {"name": "release", "description": "The citable download: a Frictionless data package, "
                                        "its Table Schemas and catalog metadata (DCAT)"},
 ]
@@ -351,7 +354,7 @@ METRICS = {"get": {"operationId": "get_metrics", "summary": "Prometheus metrics 
 def endpoints() -> list[Endpoint]:
     """Every endpoint the wrapper serves, from every surface."""
     return [*service.ENDPOINTS, *rest.ENDPOINTS, *release.ENDPOINTS, *charts.ENDPOINTS,
-            *pages.ENDPOINTS, *mcp_http.ENDPOINTS, ENDPOINT]
+            *geo.ENDPOINTS, *pages.ENDPOINTS, *mcp_http.ENDPOINTS, ENDPOINT]
 
 
 def build_document() -> dict[str, Any]:

@@ -67,20 +67,67 @@ def chromium() -> Iterator[Any]:
         browser.close()
 
 
-@pytest.fixture
-def visit(chromium: Any, live_server: str) -> Iterator[Any]:
-    """visit(path) opens a page in a fresh context and returns its Visit."""
-    contexts = []
-
-    def open_page(path: str, locale: str = "vi-VN") -> Visit:
-        context = chromium.new_context(locale=locale)
+def visitor(chromium: Any, origin: str, contexts: list[Any]) -> Any:
+    def open_page(path: str, locale: str = "vi-VN", width: int = 1280,
+                  scripts: bool = True) -> Visit:
+        """Open a page in a fresh context `width` CSS pixels wide (375: a phone)."""
+        context = chromium.new_context(locale=locale, java_script_enabled=scripts,
+                                       viewport={"width": width, "height": 900},
+                                       is_mobile=width < 600, has_touch=width < 600)
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(20_000)
-        seen = Visit(page, live_server).watch()
-        page.goto(live_server + path, wait_until="networkidle")
+        seen = Visit(page, origin).watch()
+        page.goto(origin + path, wait_until="networkidle")
         return seen
+    return open_page
 
-    yield open_page
+
+@pytest.fixture
+def visit(chromium: Any, live_server: str) -> Iterator[Any]:
+    """visit(path) opens a page in a fresh context and returns its Visit."""
+    contexts: list[Any] = []
+    yield visitor(chromium, live_server, contexts)
     for context in contexts:
         context.close()
+
+
+@pytest.fixture(scope="session")
+def public_server(sqlite_url: str) -> Iterator[str]:
+    """The app as deployed: DTI_PUBLIC_URL names its own address (absolute links)."""
+    yield from serve(sqlite_url, public=True)
+
+
+@pytest.fixture
+def visit_public(chromium: Any, public_server: str) -> Iterator[Any]:
+    contexts: list[Any] = []
+    yield visitor(chromium, public_server, contexts)
+    for context in contexts:
+        context.close()
+
+
+def serve(sqlite_url: str, public: bool = False) -> Iterator[str]:
+    """The app under uvicorn on a free loopback port."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    from tests.conftest import make_app
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    host, port = sock.getsockname()
+    origin = f"http://{host}:{port}"
+    app = make_app(sqlite_url, **({"public_url": origin} if public else {}))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield origin
+    server.should_exit = True
+    thread.join(10)
+    sock.close()

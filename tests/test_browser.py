@@ -1,4 +1,6 @@
-"""What a person sees, in a real browser: /docs, GraphiQL and the landing page."""
+"""What a person sees, in a real browser: /docs, GraphiQL, the landing page, the explorer's
+main views and every page's contrast (tests/test_browser_explorer.py: maps, radar,
+compare, phones, embeds)."""
 
 from __future__ import annotations
 
@@ -59,7 +61,7 @@ def test_the_landing_page_says_what_this_is_in_both_languages(visit: Any) -> Non
     seen.assert_clean()
 
 
-def test_explorer_ranking_shows_the_2022_table_and_its_chart(visit: Any) -> None:
+def test_explorer_ranking_shows_the_2022_table_and_its_map(visit: Any) -> None:
     seen = visit("/explore/ranking?year=2022&lang=vi")
     page = seen.page
     table = page.locator("section.ranking table")
@@ -69,13 +71,13 @@ def test_explorer_ranking_shows_the_2022_table_and_its_chart(visit: Any) -> None
     assert first.nth(0).inner_text() == "1" and first.nth(1).inner_text() == "Đà Nẵng"
     ties = [rows.nth(i).locator("td").nth(0).inner_text() for i in range(63)]
     assert ties.count("=15") == 2 and "16" not in ties
-    assert page.locator("p.badge").first.inner_text().startswith("63/63")
-    # the chart in words, carried from the server drawing's alt text to the live chart
+    assert page.locator("p.badge").first.inner_text().endswith("63 có hạng · đầy đủ")
+    # the map in words, carried from the server drawing's alt text to the live chart
     words = page.locator(".chart-live").first.get_attribute("aria-label")
-    assert "Đứng đầu: 1 Đà Nẵng 0.8002; 2 Hồ Chí Minh 0.7163" in words
-    # the chart: drawn by the server, redrawn by vega-embed with marks a person sees
-    page.wait_for_selector(".chart-live svg .mark-rect path")
-    assert page.locator(".chart-live svg .mark-rect path").count() == 63
+    assert "Đà Nẵng 0.8002" in words and "geoBoundaries" in words
+    # the map: drawn by the server, redrawn by vega-embed with a region per province
+    page.wait_for_selector(".chart-live svg g.layer_2_marks path")
+    assert page.locator(".chart-live svg g.layer_2_marks path").count() == 63
     assert page.locator("#use").is_visible()
     assert "/v1/rankings?year=2022&cohort=provinces-63" in page.locator("dl.use").inner_text()
     seen.assert_clean()
@@ -112,13 +114,15 @@ def test_explorer_language_switch_changes_the_names(visit: Any) -> None:
 def test_explorer_works_by_keyboard_without_scripts(chromium: Any, live_server: str) -> None:
     context = chromium.new_context(java_script_enabled=False)
     page = context.new_page()
-    page.goto(live_server + "/explore/ranking?year=2024&lang=vi")
-    # 2024: the 63 and the 34 provinces side by side, both readable with scripts off
-    assert page.locator("section.ranking").count() == 2
-    assert page.locator("img.chart-svg").count() == 2
-    assert "Đứng đầu: 1 Hà Nội 0.8241" in page.locator("img.chart-svg").nth(1).get_attribute("alt")
+    page.goto(live_server + "/explore/ranking?year=2024&cohort=provinces-34&lang=vi")
+    # the server's drawings and the table, readable with scripts off
+    assert page.locator("section.ranking").count() == 1
+    assert page.locator("img.chart-svg").count() == 2  # the map and the distribution
+    assert "Hà Nội 0.8241" in page.locator("img.chart-svg").nth(0).get_attribute("alt")
     assert all(page.locator("img.chart-svg").nth(i).evaluate("i => i.naturalWidth") > 100
                for i in range(2))
+    assert page.get_by_role("link", name="63 tỉnh/thành phố (trước sáp nhập 2025)").count() == 1
+    page.goto(live_server + "/explore?lang=vi")
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.className") == "skip"
     page.keyboard.press("Enter")
@@ -169,11 +173,15 @@ CONTRAST = (Path(__file__).parent / "contrast.js").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("path", ["/", "/explore/ranking?year=2024&lang=vi",
-                                  "/explore/province/48?lang=en", "/explore/coverage?lang=vi"])
+                                  "/explore/province/48?lang=en", "/explore/coverage?lang=vi",
+                                  "/explore/province/M-ha-noi?lang=vi",
+                                  "/explore/compare?entity=48,01,79&lang=en",
+                                  "/explore/ranking?cohort=ministries-public-services",
+                                  "/explore/search?q=ha", "/data/README.md"])
 def test_text_contrast_passes_wcag_aa(visit: Any, path: str) -> None:
     seen = visit(path)
     seen.page.wait_for_load_state("networkidle")
-    if path.startswith("/explore/"):
+    if path.startswith("/explore/") and "search" not in path:
         seen.page.wait_for_selector(".chart-live svg text")  # the charts' own text too
     result = seen.page.evaluate(CONTRAST)
     assert result["count"] > 50, result

@@ -28,12 +28,18 @@ ARGUMENTS: dict[str, dict[str, Any]] = {
     "get_data_document": {"name": "README.md"},
     "get_table_schema": {"name": "scores"}, "get_explore_province": {"code": "48"},
     "graphql_get": {"query": "{ dataset { version } }"},
+    "get_boundaries": {"cohort": "provinces-34"}, "get_tile_grid": {"cohort": "provinces-63"},
 }
 # text/html and text/markdown: the body is text
 TEXT = {"get_docs", "get_data_document", "get_metrics", "get_explore_home", "get_explore_ranking",
-        "get_explore_province", "get_explore_coverage", "get_llms_txt", "get_llms_full_txt"}
+        "get_explore_province", "get_explore_coverage", "get_explore_compare",
+        "get_explore_search", "get_llms_txt", "get_llms_full_txt"}
 CHARTS = {"get_ranking_chart": {"year": 2022}, "get_series_chart": {"entity": "48,49"},
-          "get_profile_chart": {"entity": "48", "year": 2022}, "get_coverage_chart": {}}
+          "get_profile_chart": {"entity": "48", "year": 2022}, "get_coverage_chart": {},
+          "get_map_chart": {"year": 2024}, "get_tiles_chart": {"year": 2022},
+          "get_distribution_chart": {"year": 2022},
+          # 2024's 34 units: a radar once issue 19's whole table is in the data, else a 404
+          "get_radar_chart": {"entity": "M-ha-noi", "year": 2024}}
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +103,13 @@ def test_every_get_operation_parses_into_its_model(generated: Any, live_server: 
             arguments[name] = {**required, "format_": kind("vl")}
         answers = [(name, module.sync_detailed(client=client, **arguments.get(name, {})))
                    for name, module in operations(generated)]
+        radar = client.get_httpx_client().get("/v1/charts/radar?entity=M-ha-noi&year=2024"
+                                              "&format=vl").status_code
     for name, response in answers:
+        if name == "get_radar_chart" and radar == 404:  # no complete table: a problem
+            assert response.status_code == 404 and isinstance(response.parsed, Problem)
+            seen.append(name)
+            continue
         assert response.status_code == 200, (name, response.content[:300])
         parsed = response.parsed
         assert parsed is not None and not isinstance(parsed, Problem), name

@@ -14,9 +14,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 # The adapters: what turns requests of one kind into service calls (route modules).
 ADAPTERS = ("api.rest", "api.graphql", "api.mcp", "api.pages", "api.charts.routes",
-            "api.release.routes")
+            "api.release.routes", "api.geo")
 ABOVE_HTTP = ("api.rest", "api.graphql", "api.mcp", "api.pages", "api.charts",
-              "api.release", "api.openapi", "api.app", "api.serve", "api.cli")
+              "api.release", "api.geo", "api.openapi", "api.app", "api.serve", "api.cli")
 FRAMEWORKS = ("starlette", "strawberry", "uvicorn", "mcp")
 
 

@@ -21,9 +21,9 @@ from api.charts.specs import (
     DARK,
     FONT,
     GREY,
-    _base,
-    _listed,
+    base,
     completeness,
+    listed,
     said,
     source_line,
     word,
@@ -135,7 +135,7 @@ def _facts(data: dict[str, Any], lang: str, rows: list[dict[str, Any]], version:
     drawn.sort(key=lambda r: r["rank"] if measure == "rank" else -r["value"])
     missing = len(rows) - len(drawn)
     told = [f"{r['name']} {r['shown']}" for r in drawn]  # best first
-    description = said(title, subtitle[0], _listed(told, lang, 10) if told else "",
+    description = said(title, subtitle[0], listed(told, lang, 10) if told else "",
                        say("no_data_count", lang, n=missing) if missing else "",
                        f"{say('boundaries', lang)}: {data['geo'].metadata['attribution']}")
     return title, subtitle, description
@@ -145,7 +145,7 @@ def _spec(data: dict[str, Any], lang: str, version: str, data_url: str,
           link: str) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any]]:
     rows, found = unit_rows(data, lang)
     title, subtitle, description = _facts(data, lang, rows, version, link)
-    spec = _base(title, subtitle, data_url, version, data["publishers"])
+    spec = base(title, subtitle, data_url, version, data["publishers"])
     geo: Geography = data["geo"]
     spec["usermeta"]["geography"] = {k: geo.metadata[k] for k in (
         "cohort", "licence", "attribution", "sources")}

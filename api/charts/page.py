@@ -4,8 +4,12 @@ vega-embed (served from the installed vl-convert package) makes it interactive."
 
 from __future__ import annotations
 
-from html import escape
 from typing import Any
+
+from jinja2 import Environment, PackageLoader
+from markupsafe import Markup
+
+from api.charts import maps
 
 # Columns of each chart's data table: (field, Vietnamese, English).
 TABLES: dict[str, tuple[tuple[str, str, str], ...]] = {
@@ -18,23 +22,22 @@ TABLES: dict[str, tuple[tuple[str, str, str], ...]] = {
     "coverage": (("cohort", "Nhóm", "Cohort"), ("year", "Năm", "Year"),
                  ("measure", "Đo", "Measure"), ("count", "Số đơn vị", "Entities"),
                  ("size_shown", "Số thành viên", "Cohort size")),
+    "map": maps.TABLE,
+    "tiles": maps.TABLE,
+    "radar": (("name", "Đơn vị", "Entity"), ("indicator", "Chỉ số", "Indicator"),
+              ("shown", "Giá trị", "Value"), ("rank", "Hạng", "Rank"),
+              ("mean", "Trung bình nhóm (tính)", "Cohort mean (computed)"),
+              ("best", "Cao nhất trong nhóm", "Best in the cohort")),
+    "distribution": (("range", "Khoảng giá trị", "Value range"),
+                     ("count", "Số đơn vị", "Entities"), ("names", "Đơn vị", "Members")),
 }
 # Scripts from this origin only; vega compiles its expressions with Function (hence
 # 'unsafe-eval') and sets inline styles; any site may frame the chart.
 CSP = ("default-src 'none'; script-src 'self' 'unsafe-eval'; style-src 'self' "
        "'unsafe-inline'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; "
        "form-action 'none'; frame-ancestors *")
-
-
-def data_table(kind: str, rows: list[dict[str, Any]], lang: str, caption: str) -> str:
-    columns = TABLES[kind]
-    head = "".join(f'<th scope="col">{escape(vi if lang == "vi" else en)}</th>'
-                   for _, vi, en in columns)
-    body = "".join("<tr>" + "".join(
-        f"<td>{escape('' if r.get(f) is None else str(r[f]))}</td>" for f, _, _ in columns)
-        + "</tr>" for r in rows)
-    return (f'<table class="data"><caption>{escape(caption)}</caption><thead><tr>{head}</tr>'
-            f"</thead><tbody>{body}</tbody></table>")
+TEMPLATES = Environment(loader=PackageLoader("api.charts"), autoescape=True,
+                        trim_blocks=True, lstrip_blocks=True)
 
 
 def description(spec: dict[str, Any]) -> str:
@@ -43,19 +46,11 @@ def description(spec: dict[str, Any]) -> str:
 
 
 def chart_page(kind: str, spec: dict[str, Any], svg: str, lang: str, spec_url: str) -> bytes:
-    words = description(spec)
-    table_caption = "Dữ liệu của biểu đồ" if lang == "vi" else "The chart's data"
-    return f"""<!doctype html>
-<html lang="{lang}"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{escape(spec["title"]["text"])}</title>
-<link rel="stylesheet" href="/assets/site.css">
-<script src="/assets/vega-embed.js" defer></script>
-<script src="/assets/chart.js" defer></script></head>
-<body class="chart-page"><main>
-<figure class="chart" data-spec="{escape(spec_url)}">
-<div class="chart-svg" role="img" aria-label="{escape(words)}">{svg}</div>
-<figcaption>{escape(words)}</figcaption></figure>
-<details><summary>{escape(table_caption)}</summary>
-{data_table(kind, spec["data"]["values"], lang, table_caption)}</details>
-</main></body></html>""".encode()
+    """The page; `svg` is vl-convert's drawing (it escapes the text it draws)."""
+    columns = [(field, vi if lang == "vi" else en) for field, vi, en in TABLES[kind]]
+    rows = [["" if r.get(f) is None else str(r[f]) for f, _ in columns]
+            for r in spec["data"]["values"]]
+    return TEMPLATES.get_template("chart.html").render(
+        lang=lang, title=spec["title"]["text"], words=description(spec), svg=Markup(svg),
+        spec_url=spec_url, columns=[c for _, c in columns], rows=rows,
+        caption="Dữ liệu của biểu đồ" if lang == "vi" else "The chart's data").encode()

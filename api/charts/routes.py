@@ -1,5 +1,5 @@
-"""/v1/charts/{ranking,series,profile,coverage}: parsed like the collections, gathered
-with the services, specified in Vega-Lite, drawn in the format asked for, cached."""
+"""/v1/charts/{kind}: parsed like the collections, gathered with the services, specified
+in Vega-Lite, drawn in the format asked for (in the render processes), cached."""
 
 from __future__ import annotations
 
@@ -24,16 +24,18 @@ def endpoint(chart: Chart) -> Endpoint:
                           f"{state.settings.public_url}{data_url}")
         renderer = state.part(Renderer)
         if call.fmt != "html":
-            return Body(await renderer.render(spec, call.fmt, call.params.get("scale", 1)))
+            return Body(await renderer.render(spec, call.fmt, call.params.get("scale", 1)),
+                        list(chart.headers))
         svg = (await renderer.render(spec, "svg")).decode()
         query = {k: v for k, v in call.request.query_params.items() if k != "format"}
         page = chart_page(chart.kind, spec, svg, call.lang,
                           url(call.request.url.path, **query, format="vl"))
-        return Body(page, [(b"content-security-policy", CSP.encode())])
+        return Body(page, [(b"content-security-policy", CSP.encode()), *chart.headers])
 
     return Endpoint(f"/v1/charts/{chart.kind}", f"get_{chart.kind}_chart", chart.summary,
                     handle=handle, params={**chart.request.PARAMS, "scale": SCALE},
-                    formats=FORMATS, lang=True, tag="charts", doc=Doc(responses=(404, 503)))
+                    formats=FORMATS, lang=True, tag="charts", doc=Doc(responses=(404, 503)),
+                    variant=chart.variant)
 
 
 ENDPOINTS: list[Endpoint] = [endpoint(c) for c in CHARTS]

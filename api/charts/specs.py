@@ -1,7 +1,8 @@
 """Vega-Lite specifications of the charts, with their data inline.
 
 Honest by construction: a missing value is a labelled gap, never a zero bar (rows without
-a value are drawn by a separate "not published" text layer, and lines break at gaps);
+a value are drawn by a separate "not in this dataset" text layer, and lines break at
+gaps: the figure may well have been published, but this dataset has not collected it);
 ties are labelled; the subtitle says how complete the figure is; every chart names its
 publishers, the dataset version and the REST URL of its data (also in `usermeta`).
 """
@@ -14,7 +15,7 @@ SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"
 BLUE, GREY, DARK, MEAN = "#1f5fa8", "#595959", "#1a1a1a", "#b3541e"  # WCAG AA on white
 FONT = "DejaVu Sans, Verdana, Arial, sans-serif"  # DejaVu: every Vietnamese glyph
 WORDS = {
-    "not_published": ("chưa công bố", "not published"),
+    "not_published": ("không có trong bộ dữ liệu", "not in this dataset"),
     "rank": ("Thứ hạng", "Rank"),
     "value": ("Giá trị", "Value"),
     "year": ("Năm", "Year"),
@@ -28,7 +29,7 @@ WORDS = {
     "cohort_size": ("Số thành viên", "Cohort size"),
     "more_rows": ("và {n} dòng khác", "and {n} more"),
     "top": ("Đứng đầu", "Top"),
-    "none_published": ("chưa có giá trị nào được công bố", "no value published"),
+    "none_published": ("bộ dữ liệu chưa có giá trị nào", "no value in this dataset"),
     "entities": ("Số đơn vị", "Entities"),
 }
 
@@ -50,7 +51,7 @@ def source_line(publishers: list[str], version: str, url: str, lang: str) -> lis
             f"DTI Open Data {version[:8]} · {url}"]
 
 
-def _base(title: str, subtitle: list[str], data_url: str, version: str,
+def base(title: str, subtitle: list[str], data_url: str, version: str,
           sources: list[str]) -> dict[str, Any]:
     return {"$schema": SCHEMA, "background": "white",
             "title": {"text": title, "subtitle": subtitle, "anchor": "start",
@@ -79,7 +80,7 @@ def said(title: str, *sentences: str) -> str:
     return ". ".join(x.rstrip(".") for x in (title, *sentences) if x) + "."
 
 
-def _listed(items: list[str], lang: str, limit: int = 5) -> str:
+def listed(items: list[str], lang: str, limit: int = 5) -> str:
     more = len(items) - limit
     shown = "; ".join(items[:limit])
     if more > 0:
@@ -89,7 +90,7 @@ def _listed(items: list[str], lang: str, limit: int = 5) -> str:
 
 def ranking(data: dict[str, Any], lang: str, version: str, data_url: str,
             link: str) -> dict[str, Any]:
-    """Rows in rank order: a bar where a value was published, 'not published' where not."""
+    """Rows in rank order: a bar where a value was published, a labelled gap where not."""
     meta, entries = data["meta"], data["entries"]
     counts: dict[int, int] = {}
     for e in entries:
@@ -110,10 +111,10 @@ def ranking(data: dict[str, Any], lang: str, version: str, data_url: str,
                 + ("" if not ties else ". " + word("ties", lang)),
                 *source_line(data["publishers"], version, link, lang)]
     title = (f"{data['indicator'][lang]} {meta['year']}: {data['cohort'][lang]}")
-    spec = _base(title, subtitle, data_url, version, data["publishers"])
+    spec = base(title, subtitle, data_url, version, data["publishers"])
     top = [f"{r['rank_label']} {r['name']} {r['shown']}" for r in rows if r["rank"] is not None]
     spec["description"] = said(title, subtitle[0],
-                               f"{word('top', lang)}: {_listed(top, lang)}" if top else "")
+                               f"{word('top', lang)}: {listed(top, lang)}" if top else "")
     tooltip = [{"field": "rank_label", "title": word("rank", lang)},
                {"field": "name", "title": "Đơn vị" if lang == "vi" else "Entity"},
                {"field": "shown", "title": word("value", lang)},
@@ -161,12 +162,13 @@ def series(data: dict[str, Any], lang: str, version: str, data_url: str,
         rows.append(row)
     with_value = sum(1 for p in points if p["value"] is not None)
     subtitle = [(f"{with_value}/{len(points)} năm có giá trị công bố; khoảng trống là năm "
-                 "chưa công bố" if lang == "vi" else
+                 "không có trong bộ dữ liệu" if lang == "vi" else
                  f"{with_value} of {len(points)} years have a published value; gaps are "
-                 "years with none"), *source_line(data["publishers"], version, link, lang)]
+                 "years not in this dataset"),
+                *source_line(data["publishers"], version, link, lang)]
     title = f"{data['indicator'][lang]}: " + ", ".join(
         dict.fromkeys(r["name"] for r in rows))
-    spec = _base(title, subtitle, data_url, version, data["publishers"])
+    spec = base(title, subtitle, data_url, version, data["publishers"])
     lines = []
     for name in dict.fromkeys(r["name"] for r in rows):
         mine = [r for r in rows if r["name"] == name]
@@ -228,11 +230,11 @@ def profile(data: dict[str, Any], lang: str, version: str, data_url: str,
     title = f"{_name(entity, lang)} {data['year']}"
     if data["dti"] and data["dti"]["value_text"]:
         title += f": DTI {data['dti']['value_text']}"
-    spec = _base(title, subtitle, data_url, version, data["publishers"])
+    spec = base(title, subtitle, data_url, version, data["publishers"])
     told = [f"{b['name']} {b['shown']}" + ("" if b["mean"] is None else
                                           f" ({word('mean', lang).lower()} {b['mean']})")
             for b in bars if b["value"] is not None or b["mean"] is not None]
-    spec["description"] = said(title, counted, _listed(told, lang, 11) if told
+    spec["description"] = said(title, counted, listed(told, lang, 11) if told
                                else word("none_published", lang))
     tooltip = [{"field": "name"}, {"field": "shown", "title": word("value", lang)},
                {"field": "rank", "title": word("rank", lang)},
@@ -273,7 +275,7 @@ def coverage(data: dict[str, Any], lang: str, version: str, data_url: str,
                  if lang == "vi" else "Bars: entities with a value or a rank; tick: the "
                  "cohort's size"), *source_line(counted, version, link, lang)]
     title = f"{data['indicator'][lang]}: " + ("độ phủ dữ liệu" if lang == "vi" else "coverage")
-    spec = _base(title, subtitle, data_url, version, [])
+    spec = base(title, subtitle, data_url, version, [])
     told = []
     for r in data["rows"]:
         size = word("size_unknown", lang) if r["cohort_size"] is None else r["cohort_size"]
@@ -281,7 +283,7 @@ def coverage(data: dict[str, Any], lang: str, version: str, data_url: str,
                     + (f"{r['with_value']}/{size} có giá trị, {r['with_rank']} có thứ hạng"
                        if lang == "vi" else
                        f"{r['with_value']} of {size} with a value, {r['with_rank']} ranked"))
-    spec["description"] = said(title, _listed(told, lang, 20))
+    spec["description"] = said(title, listed(told, lang, 20))
     tooltip = [{"field": "cohort"}, {"field": "year"}, {"field": "measure"},
                {"field": "count"}, {"field": "size_shown", "title": word("cohort_size", lang)}]
     order = list(dict.fromkeys(r["cohort"] for r in rows))

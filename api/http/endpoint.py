@@ -33,7 +33,7 @@ from api.app_meta import ATTRIBUTION, LICENCE_CODE
 from api.errors import ApiError
 from api.http.clients import budget_key
 from api.http.formats import FORMATS, Options
-from api.http.keys import header
+from api.http.keys import header, request_info
 from api.http.negotiate import choose, language_of
 from api.http.query import parse_query, shared_params
 from api.http.ratelimit import CLIENT
@@ -133,6 +133,10 @@ class Endpoint:
     tag: str = "data"
     doc: Doc = field(default_factory=Doc)
     contract: bool = True  # in the OpenAPI document (not the pages' own files)
+    # What else decides the answer besides the dataset and the request (a map's geometry,
+    # which ships with the code, not the dataset): folded into the ETag, so a client's
+    # copy is revalidated when it changes though the dataset version did not
+    variant: Callable[[], str] | None = None
 
     @property
     def accepted(self) -> dict[str, Param]:
@@ -209,6 +213,8 @@ async def respond(request: Request, endpoint: Endpoint) -> ASGIApp:
     state = app_state(request)
     params = parse_query(request.query_params, endpoint.accepted)
     fmt, lang = negotiate(request, params, endpoint)
+    if endpoint.variant is not None:
+        request_info(request.scope).extra["variant"] = endpoint.variant()
     if endpoint.cache:
         early = not_modified(request.scope, state.etag(request.scope),
                              state.settings.cache_max_age)

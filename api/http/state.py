@@ -73,8 +73,11 @@ class AppState:
         return version
 
     def etag(self, scope: Scope) -> str:
-        """The ETag of this request's representation (dataset version + request key)."""
-        return etag_for(self.pinned(scope), request_info(scope).key or "")
+        """The ETag of this request's representation (dataset version + request key,
+        and the endpoint's variant when it declares one)."""
+        info = request_info(scope)
+        return etag_for(self.pinned(scope) + str(info.extra.get("variant", "")),
+                        info.key or "")
 
     def render(self, scope: Scope, body: bytes, media_type: str,
                link: str | None = None, headers: Headers | None = None,

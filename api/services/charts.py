@@ -23,6 +23,7 @@ from api.services.params import (
     codes,
     enums,
     integer,
+    items,
 )
 from api.services.rankings import RankingRequest
 from api.services.scores import COHORT, DEFAULT_INDICATOR, SOURCE, ScoreFilter
@@ -237,3 +238,89 @@ def coverage(ctx: QueryContext, request: CoverageChart) -> dict[str, Any]:
     return {"rows": rows, "cohorts": names,
             "indicator": indicator_names(ctx.conn, request.indicator)}
 
+
+
+MAX_PROFILES = 4  # entities on one radar: more outlines cannot be told apart
+MIN_AXES = 3  # a profile of fewer indicators is not a shape
+
+
+def _up_to_four(value: str | list[str]) -> tuple[str, ...]:
+    """Entity codes in the order given (the first one's cohort is the one compared)."""
+    found = tuple(dict.fromkeys(code(i.strip()) for i in items(value)))
+    if len(found) > MAX_PROFILES:
+        raise ValueError(f"at most {MAX_PROFILES} entities on one radar")
+    return found
+
+
+@dataclass(frozen=True)
+class RadarChart(Filter):
+    """Main indicators of one to four entities against their cohort's mean and best, on
+    the indicators whose cohort table is complete in that year."""
+
+    entities: tuple[str, ...]
+    year: int
+
+    PARAMS: ClassVar[dict[str, Param]] = {
+        "entity": Param(_up_to_four, f"Entity codes (comma-separated, at most {MAX_PROFILES};"
+                        " the first one's cohort is the one compared with)",
+                        {"type": "string", "examples": ["M-ha-noi"], "pattern":
+                         f"^{ONE_CODE}(,{ONE_CODE}){{0,{MAX_PROFILES - 1}}}$"}, required=True),
+        "year": ProfileChart.PARAMS["year"]}
+    FIELDS: ClassVar[dict[str, str]] = {"entity": "entities"}
+
+
+def complete_mains(ctx: QueryContext, year: int, cohort: str) -> list[tuple[str, str, str]]:
+    """(code, name_vi, name_en) of the main indicators in force whose table is complete
+    for this cohort and year: every member has a value (counted by /v1/coverage)."""
+    level = "ministry" if cohort.startswith("ministries") else "province"
+    framework = framework_in_force(ctx.conn, level, year)
+    i = INDICATOR.c
+    mains = ctx.conn.execute(select(i.code, i.name_vi, i.name_en).where(
+        i.framework_id == framework, i.kind == "main").order_by(i.id)).all()
+    rows = figures.coverage(ctx, figures.CoverageFilter(
+        Years((year,)), (cohort,), tuple(m[0] for m in mains)), ALL).items
+    complete = {r["indicator"] for r in rows
+                if r["cohort_size"] and r["with_value"] == r["cohort_size"]}
+    return [(c, vi, en) for c, vi, en in mains if c in complete]
+
+
+def radar(ctx: QueryContext, request: RadarChart) -> dict[str, Any]:
+    """Each entity's value on every complete main indicator, with the cohort's mean and
+    best of that indicator computed from its complete table (labelled as computed)."""
+    names = {e: catalog.get_entity(ctx, e) for e in request.entities}
+    one = Years((request.year,))
+    own = scores.list_scores(ctx, ScoreFilter(years=one, entities=request.entities[:1],
+                                              indicators=(DEFAULT_INDICATOR,)), (), ALL).items
+    if not own:
+        raise not_found(f"no published figures for {request.entities[0]} in {request.year}")
+    cohort = min((r["cohort"] for r in own), key=PRIMARY.index)
+    axes = complete_mains(ctx, request.year, cohort)
+    if len(axes) < MIN_AXES:
+        raise not_found(f"no complete table of main indicators for {cohort} in "
+                        f"{request.year} (see /v1/coverage?year={request.year}&cohort="
+                        f"{cohort}): a profile needs every member's value")
+    table = scores.list_scores(ctx, ScoreFilter(years=one, cohorts=(cohort,), indicators=tuple(
+        a[0] for a in axes)), (), ALL).items
+    indicators = []
+    for code_, vi, en in axes:
+        rows = [r for r in table if r["indicator"] == code_ and r["value"] is not None]
+        values = [float(r["value"] or 0) for r in rows]  # every one has a value
+        indicators.append({
+            "indicator": code_, "name_vi": vi, "name_en": en, "members": len(values),
+            "mean": round(sum(values) / len(values), 4), "best": max(values),
+            "entities": {r["entity_code"]: {"value": r["value"], "value_text": r["value_text"],
+                                            "rank": r["rank"], "rank_basis": r["rank_basis"]}
+                         for r in rows if r["entity_code"] in names}})
+    return {"year": request.year, "cohort": cohort,
+            "cohort_names": _names(ctx.conn, COHORT, COHORT.c.code, cohort),
+            "entities": [names[e] for e in request.entities], "indicators": indicators,
+            "publishers": publishers_of(ctx.conn, [c["source_id"] for r in table
+                                                   if r["entity_code"] in names
+                                                   for c in r["sources"]])}
+
+
+def cohort_names(conn: Connection) -> dict[str, dict[str, str]]:
+    """Every cohort's name in vi and en, and its level, by code."""
+    rows = conn.execute(select(COHORT.c.code, COHORT.c.name_vi, COHORT.c.name_en,
+                               COHORT.c.level)).all()
+    return {code_: {"vi": vi, "en": en, "level": level} for code_, vi, en, level in rows}

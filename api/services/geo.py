@@ -81,6 +81,13 @@ def licence() -> dict[str, Any]:
 
 
 @cache
+def version() -> str:
+    """A hash of every cohort's geometry and tile grid: the geography ships with the code,
+    not the dataset, so a map's ETag adds this to the dataset version."""
+    return hashlib.sha256("".join(geography(c).etag for c in COHORTS).encode()).hexdigest()[:16]
+
+
+@cache
 def package() -> dict[str, Any]:
     """The derived files' Frictionless descriptor: each file's size, sha256, licence,
     sources and method (the index of a /v1/geo route)."""

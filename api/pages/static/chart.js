@@ -25,4 +25,9 @@
       .catch(function () { /* keep the server-drawn chart */ });
   }
   document.querySelectorAll("figure[data-spec]").forEach(enhance);
+  // Embed snippets written with relative addresses (no DTI_PUBLIC_URL): complete them
+  // with this page's own origin, so they work when pasted into another site.
+  document.querySelectorAll("code.snippet[data-relative]").forEach(function (code) {
+    code.textContent = code.textContent.replace(/(src=")\//g, "$1" + location.origin + "/");
+  });
 }());

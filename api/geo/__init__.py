@@ -1,0 +1,1 @@
+"""Geography as API resources: the boundaries (TopoJSON) and tile grids the maps draw."""

@@ -64,13 +64,16 @@ LIST_BOUNDS = {
     ("Framework", "indicators"): "indicators_per_framework",
     ("Indicator", "children"): "children_per_indicator",
     ("RankingHistory", "editions"): "ranking_editions",
+    ("FrameworkMethod", "weights"): "indicators_per_framework",
+    ("FrameworkMethod", "pillars"): "indicators_per_framework",
+    ("FrameworkMethod", "checks"): "checks_per_framework",
 }
 # Root connections -> the collection whose size bounds their page.
 CONNECTIONS = {"frameworks": "frameworks", "indicators": "indicators", "entities": "entities",
                "scores": "scores", "aggregates": "aggregates", "statistics": "statistics",
                "metrics": "metrics", "sources": "sources", "coverage": "coverage",
                "ranking": "ranking_entries", "rankingHistory": "ranking_entries_all",
-               "merger": "merger_links",
+               "merger": "merger_links", "whatIf": "ranking_entries",
                # and each collection the registry names for GraphQL, bounded by its size
                **{c.graphql: c.graphql for c in COLLECTIONS if c.graphql}}
 PER_INDICATOR = {("Entity", "series"), ("Entity", "scores")}  # times the indicators asked

@@ -30,7 +30,7 @@ from api.graphql.errors import masked
 from api.graphql.guard import CURRENT, Deadline
 from api.http.assets import Assets
 from api.http.formats import MEDIA
-from api.http.keys import SCOPE_KEY, RequestInfo, request_key
+from api.http.keys import SCOPE_KEY, RequestInfo, header, request_key
 from api.http.negotiate import choose
 from api.http.render import dumps
 from api.http.representation import Rendered, RenderedResponse, not_modified
@@ -111,7 +111,7 @@ def _request_parts(request: Request, body: bytes, limit: int) -> tuple[Any, Any,
         q = request.query_params
         return q.get("query"), _json_param(q.get("variables"), "variables"), q.get(
             "operationName")
-    if request.headers.get("content-type", "").startswith("application/graphql"):
+    if header(request.scope, b"content-type").startswith("application/graphql"):
         return body.decode("utf-8", "replace"), None, None
     payload = _json_param(body.decode("utf-8", "replace"), "body")
     if not isinstance(payload, dict):
@@ -189,7 +189,7 @@ async def graphql_endpoint(request: Request) -> ASGIApp:
     schema: strawberry.Schema = state.extras["graphql"]
     readonly = request.method in ("GET", "HEAD")
     if (readonly and "query" not in request.query_params
-            and choose(request.headers.get("accept", ""), ("json", "html")) == "html"):
+            and choose(header(request.scope, b"accept"), ("json", "html")) == "html"):
         return RenderedResponse(state.extras["graphql_explorer"])
     limit = state.settings.graphql_max_body_bytes
     info = await _info(request, limit)

@@ -27,7 +27,7 @@ from api.graphql.arguments import (
 from api.graphql.context import context, grouped
 from api.graphql.errors import UserInputError
 from api.graphql.views import VIEWS, view
-from api.services import catalog, figures, rankings, scores
+from api.services import catalog, figures, rankings, scores, whatif
 from api.services.paging import Page, page_request
 from api.services.params import Filter, parse_params
 from api.services.registry import COLLECTIONS, Collection
@@ -142,6 +142,10 @@ class Query:
                              "Sort keys as in REST: year, -value, rank, entity, indicator.")
     ranking = ranked(rankings.ranking, t.Ranking, rankings.RankingRequest,
                      "null when nothing was published for that year and cohort.")
+    what_if = ranked(whatif.what_if, t.WhatIf, whatif.WhatIfRequest,
+                     "Unofficial: the ranking recomputed with your weights of the main "
+                     "indicators (where the year's table is complete); never a published "
+                     "figure.")
     ranking_history = ranked(rankings.history, t.RankingHistory, rankings.HistoryRequest,
                              "Every published rank of some entities across editions.",
                              deprecated={"years": "year"})

@@ -18,6 +18,7 @@ from api.graphql.views import view
 from api.services import catalog, figures, scores
 from api.services.params import Filter
 from api.services.scores import ScoreFilter, SeriesFilter, scores_for_entities, series_for
+from models import method_public as mp
 from models import public as pub
 
 T = TypeVar("T")
@@ -86,12 +87,38 @@ class Claim:
         return batched(self, info, "source", lambda r: r["source_id"], figures.sources_by_id)
 
 
+@view(mp.IndicatorWeight, description="A main indicator's weight in an edition (derived).")
+class IndicatorWeight:
+    pass
+
+
+@view(mp.WeightCheck, description="The weights recomputing every published total of a year.")
+class WeightCheck:
+    pass
+
+
+@view(mp.PillarWeight, description="A pillar's points or weight, where a source states them.")
+class PillarWeight:
+    pass
+
+
+@view(mp.FrameworkMethod, description="How the main indicators make the DTI: weights "
+      "inferred from the published tables, with their check (derived, not published).")
+class FrameworkMethod:
+    pass
+
+
 @view(pub.Framework, rename={"root_indicator": "rootIndicatorCode"})
 class Framework:
     @strawberry.field
     def indicators(self: Row, info: Info) -> list[Indicator]:
         return batched(self, info, "indicators", lambda r: r["id"],
                        catalog.indicators_of_frameworks, default=[])
+
+    @strawberry.field(description="The weights and their check; null where no complete "
+                                  "main-indicator table shows them.")
+    def method(self: Row) -> FrameworkMethod | None:
+        return self.get("method")
 
 
 def _family(row: Row, info: Info) -> tuple[Any, list[Any]]:
@@ -215,6 +242,17 @@ class Ranking:
 @view(pub.RankingHistoryMeta)
 class RankingHistory:
     entries: Connection[RankingEntry]
+
+
+@view(mp.WhatIfEntry, description="Unofficial: an entity ranked with the caller's weights.")
+class WhatIfEntry:
+    pass
+
+
+@view(mp.WhatIfMeta, description="Unofficial: a ranking recomputed with the caller's weights "
+      "of the main indicators; never a published figure.")
+class WhatIf:
+    entries: Connection[WhatIfEntry]
 
 
 @view(pub.MergerLink)

@@ -375,5 +375,6 @@ def list_bounds(conn: Connection) -> dict[str, int]:
         "ranking_entries_all": one("SELECT COUNT(*) FROM rankingentry"),
         "ranking_editions": one("SELECT COUNT(*) FROM ranking"),
         "merger_links": one("SELECT COUNT(*) FROM entitylink"),
+        "checks_per_framework": most("weightcheck", "framework_id"),
     })
     return {k: max(v, 1) for k, v in bounds.items()}

@@ -24,7 +24,7 @@ class Target:
 
 
 def render_table(results: dict[str, Measure], targets: list[Target],
-                 export: dict[str, dict[str, float]] | None, soak: dict[str, Any] | None,
+                 export: dict[str, Any] | None, soak: dict[str, Any] | None,
                  peak_rss: int) -> str:
     width = max(len(n) for n in results) + 2
     lines = [f"{'scenario':<{width}}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}"]
@@ -33,9 +33,9 @@ def render_table(results: dict[str, Measure], targets: list[Target],
                      f"{m.errors:>8}")
     if export is not None and soak is not None:
         lines.append("")
-        for key, name in (("shell", "sqlite3 shell CSV (anchor)"), ("csv", "CSV export"),
-                          ("parquet", "Parquet export")):
-            found = export.get(key) or {}
+        for found, name in ((export.get("shell") or {}, "sqlite3 shell CSV (anchor)"),
+                            (export, "CSV export"), (export.get("parquet") or {},
+                                                     "Parquet export")):
             if found:
                 growth = f", RSS +{found['rss_growth_mb']:.1f} MB" \
                     if "rss_growth_mb" in found else ""

@@ -80,6 +80,7 @@ def seed_copy(tmp_path: Path) -> Iterator[Path]:
 # The suite makes thousands of requests a second from one client: the limiter runs (its
 # headers are checked) with a budget the suite never spends; test_abuse sets real ones.
 TEST_RATE_LIMIT = "100000000/minute"
+TEST_CURSOR_SECRET = "tests-share-one-cursor-key"
 
 
 def make_app(database_url: str, **settings: Any) -> Any:
@@ -87,6 +88,9 @@ def make_app(database_url: str, **settings: Any) -> Any:
     from api.settings import Settings
 
     settings.setdefault("rate_limit", TEST_RATE_LIMIT)
+    # one cursor key for every app a test builds (a deployment sets one for its replicas;
+    # without it each app would make its own and their cursors would not agree)
+    settings.setdefault("cursor_secret", TEST_CURSOR_SECRET)
     return create_app(Settings(database_url=database_url, **settings))
 
 

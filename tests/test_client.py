@@ -33,7 +33,8 @@ ARGUMENTS: dict[str, dict[str, Any]] = {
 # text/html and text/markdown: the body is text
 TEXT = {"get_docs", "get_data_document", "get_metrics", "get_explore_home", "get_explore_ranking",
         "get_explore_province", "get_explore_coverage", "get_explore_compare",
-        "get_explore_search", "get_llms_txt", "get_llms_full_txt"}
+        "get_explore_search", "get_llms_txt", "get_llms_full_txt", "get_releases_feed",
+        "get_release_citation"}
 CHARTS = {"get_ranking_chart": {"year": 2022}, "get_series_chart": {"entity": "48,49"},
           "get_profile_chart": {"entity": "48", "year": 2022}, "get_coverage_chart": {},
           "get_map_chart": {"year": 2024}, "get_tiles_chart": {"year": 2022},
@@ -50,9 +51,12 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Any:
     # octet-stream, so it is told that a zip and a database are bytes (its documented
     # content_type_overrides setting, as a user generating a client would).
     config = out / "config.json"
+    # Parquet is bytes too; the Atom feed and BibTeX are text it reads as strings.
     config.write_text(json.dumps({"content_type_overrides": {
         "application/zip": "application/octet-stream",
-        "application/vnd.sqlite3": "application/octet-stream"}}))
+        "application/vnd.sqlite3": "application/octet-stream",
+        "application/vnd.apache.parquet": "application/octet-stream",
+        "application/atom+xml": "text/plain", "application/x-bibtex": "text/plain"}}))
     done = subprocess.run([shutil.which("openapi-python-client", path=env["PATH"]) or "",
                            "generate", "--path", str(OPENAPI_PATH), "--output-path",
                            str(out / "dti_client"), "--meta", "none", "--config", str(config)],
@@ -96,11 +100,15 @@ def test_every_get_operation_parses_into_its_model(generated: Any, live_server: 
     with Client(base_url=live_server, raise_on_unexpected_status=True) as client:
         version = wait_for_release(client)
         arguments = {**ARGUMENTS, "get_release": {"version": version},
+                     "get_release_citation": {"version": version},
                      "get_release_file": {"version": version, "file": "datapackage.json"}}
         for name, required in CHARTS.items():  # asked as Vega-Lite: the JSON form
             enum = importlib.import_module(f"dti_client.models.{name}_format")
             kind = getattr(enum, "".join(p.title() for p in name.split("_")) + "Format")
             arguments[name] = {**required, "format_": kind("vl")}
+        cohort = importlib.import_module("dti_client.models.get_ranking_what_if_cohort")
+        arguments["get_ranking_what_if"] = {  # the one complete main-indicator table
+            "year": 2024, "cohort": cohort.GetRankingWhatIfCohort("provinces-34")}
         answers = [(name, module.sync_detailed(client=client, **arguments.get(name, {})))
                    for name, module in operations(generated)]
         radar = client.get_httpx_client().get("/v1/charts/radar?entity=M-ha-noi&year=2024"

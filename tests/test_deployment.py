@@ -22,7 +22,7 @@ from seed.build import DEFAULT_DATA, load
 from tests.conftest import require
 
 pytestmark = pytest.mark.deployment
-PROBE = '{ dataset { version } scores(filter: {entity: ["30"], year: "2023"}) { totalCount } }'
+PROBE = '{ dataset { version } scores(filter: {entity: ["30"], year: "2021"}) { totalCount } }'
 
 
 def call(url: str, method: str = "GET", body: bytes | None = None,
@@ -203,7 +203,7 @@ def test_republishing_under_load_never_mixes_versions(topology: Topology, databa
     changed = tmp_path / "data"
     shutil.copytree(DEFAULT_DATA, changed)
     with (changed / "provincial_scores.csv").open("a", encoding="utf-8") as f:
-        f.write("2023,30,DTI,,40,vneconomy-2023,a deployment test row\n")
+        f.write("2021,30,DTI,,40,vneconomy-2023,a deployment test row\n")
     new = load(changed, database).version
     time.sleep(1.5)
     stop.set()

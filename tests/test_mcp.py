@@ -79,12 +79,21 @@ def server(cached_app: Any) -> Any:
     return build_server(cached_app.state.api)
 
 
+def run_async(main: Any) -> Any:
+    """anyio.run in a thread of its own: the browser tests' Playwright keeps an event loop
+    running in the main thread for the whole session."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(anyio.run, main).result()
+
+
 def run(connect: Any, *calls: tuple[str, dict[str, Any]]) -> list[Any]:
     """Open a client with `connect`, make each call, and return the results."""
     async def main() -> list[Any]:
         async with connect() as client:
             return [await client.call_tool(name, args) for name, args in calls]
-    return anyio.run(main)
+    return run_async(main)
 
 
 def in_process(server: Any) -> Any:
@@ -125,7 +134,7 @@ def test_every_tool_has_a_schema_a_description_and_is_read_only(server: Any) -> 
     async def main() -> Any:
         async with Client(server) as client:
             return (await client.list_tools()).tools
-    tools = anyio.run(main)
+    tools = run_async(main)
     assert [t.name for t in tools] == [t.__name__ for t in TOOLS] == list(GOOD)
     for tool in tools:
         assert len(tool.description) > 300, tool.name  # a paragraph written for a model
@@ -280,7 +289,7 @@ def test_resources_and_the_prompt(server: Any, client: Any) -> None:
             prompt = await c.get_prompt("answer_with_citations",
                                         {"question": "Who led in 2022?"})
             return listed, readme, coverage, prompts, prompt
-    listed, readme, coverage, prompts, prompt = anyio.run(main)
+    listed, readme, coverage, prompts, prompt = run_async(main)
     assert listed == ["dti://data/README.md", "dti://data/README_catalog.md",
                       "dti://data/README_merger.md", "dti://coverage"]
     assert readme.contents[0].text == (ROOT / "seed/data/README.md").read_text("utf-8")
@@ -403,7 +412,7 @@ def test_streamable_http_with_the_sdk_client(live_server: str) -> None:
             result = await modern.call_tool("get_ranking", {"year": 2022, "limit": 5})
             assert not result.is_error
             return legacy, modern.protocol_version
-    legacy, modern = anyio.run(main)
+    legacy, modern = run_async(main)
     assert legacy < modern  # both the initialize handshake and the stateless protocol
 
 
@@ -422,7 +431,7 @@ def test_stdio_with_the_sdk_client(sqlite_url: str, client: Any) -> None:
                     ClientSession(read, write) as session:
                 await session.initialize()
                 await exercise(session, rest, version)
-    anyio.run(main)
+    run_async(main)
 
 
 def free_port() -> int:
@@ -473,7 +482,7 @@ def test_the_rate_limit_and_the_access_log_see_mcp_calls(sqlite_url: str,
                     except Exception as error:  # the HTTP 429 reaches the caller
                         return error
             raise AssertionError("never refused")
-        assert anyio.run(until_refused) is not None
+        assert run_async(until_refused) is not None
         refused = httpx2.post(f"{url}/mcp", json=call, headers=headers)
         assert refused.status_code == 429 and refused.headers["retry-after"]
         assert refused.headers["content-type"] == "application/problem+json"

@@ -8,6 +8,7 @@ from sqlmodel import SQLModel
 
 from seed.build import DEFAULT_DATA, load
 from seed.rows import SeedInvalid
+from tests.conftest import TEST_CURSOR_SECRET
 
 pytestmark = pytest.mark.postgres
 
@@ -96,7 +97,8 @@ def test_rest_answers_the_same_on_postgres(seeded_postgres: str, client) -> None
     from api.app import create_app
     from api.settings import Settings
 
-    pg_app = create_app(Settings(database_url=seeded_postgres))
+    pg_app = create_app(Settings(database_url=seeded_postgres,
+                                 cursor_secret=TEST_CURSOR_SECRET))
     with TestClient(pg_app, raise_server_exceptions=False) as pg:
         for url in PARITY_URLS:
             a, b = client.get(url), pg.get(url)

@@ -77,7 +77,9 @@ class Settings:
     graphql_parse_cache: int = field(default=256, metadata={
         "doc": "Parsed and validated GraphQL documents kept (each cache)."})
     graphql_deadline_seconds: float = field(default=5.0, metadata={
-        "doc": "Longest a GraphQL operation may run; it is stopped with a TIMEOUT error."})
+        "doc": "Longest a GraphQL request may take, parsing, validation and pricing "
+               "included; it is stopped with a TIMEOUT error (and its work stops when the "
+               "client goes away)."})
     graphql_max_response_bytes: int = field(default=8 * 1024 * 1024, metadata={
         "doc": "Largest GraphQL answer; a larger one is replaced by a RESPONSE_TOO_LARGE "
                "error."})
@@ -148,8 +150,9 @@ class Settings:
                "less."})
     public_url: str = field(default="", metadata={
         "doc": "The service's public address (https://host), for absolute links in the "
-               "catalog metadata, the release and MCP answers; empty: links relative to the "
-               "document."})
+               "catalog metadata, the release, MCP answers and llms.txt, and in the explorer's "
+               "embed snippets, canonical URLs and preview images (og:image); empty: links "
+               "relative to the document (a Host header is never trusted for them)."})
 
     def release_directory(self) -> Path:
         """The release directory: the setting, else beside a SQLite file, else /tmp."""

@@ -132,8 +132,8 @@ def test_checksums_verify_and_the_zip_holds_every_file(
     manifest, root = release
     listed = [line.split("  ", 1) for line in
               (root / "SHA256SUMS").read_text(encoding="utf-8").splitlines()]
-    # 16 tables as CSV and Parquet, datapackage, README, CITATION, CHANGES, SQLite
-    assert len(listed) == 37
+    # 16 tables as CSV and Parquet, datapackage, README, CITATION, CHANGES, SQLite, geo/
+    assert len(listed) == 42  # and geo/: its data package, two TopoJSON, two tile grids
     for digest, name in listed:
         assert hashlib.sha256((root / name).read_bytes()).hexdigest() == digest, name
     archive = root / f"{manifest['name']}.zip"

@@ -85,7 +85,7 @@ def test_verify_rebuilds_from_the_seed_files(release: tuple[dict[str, Any], Path
     _, root = release
     assert main(["release", "--verify", str(root / "SHA256SUMS")]) == 0
     out = capsys.readouterr().out
-    assert "DIFFERS" not in out and out.count("OK  ") == 37
+    assert "DIFFERS" not in out and out.count("OK  ") == 42
     lines = (root / "SHA256SUMS").read_text().splitlines()
     lines[0] = "0" * 64 + lines[0][64:]  # a published hash our rebuild does not give
     tampered = tmp_path / "SHA256SUMS"
@@ -330,3 +330,18 @@ def test_documented_pandas_line_types_a_live_csv(live_server: str, release: tupl
     assert da_nang["value_text"].tolist() == ["0.8002"]
     # the release's own README gives the same line
     assert line in (release[1] / "README.md").read_text(encoding="utf-8").splitlines()
+
+
+def test_the_boundaries_travel_with_their_licence(release: tuple[dict[str, Any], Path]) -> None:
+    """geo/ holds the maps' boundaries and tile grids as seed/geo derived them, under their
+    own data package and licence (CC BY-SA 4.0), and the release says so."""
+    from seed.geo import DERIVED
+
+    _, root = release
+    for path in DERIVED.iterdir():
+        if path.is_file():
+            assert (root / "geo" / path.name).read_bytes() == path.read_bytes(), path.name
+    package = json.loads((root / "geo" / "datapackage.json").read_text(encoding="utf-8"))
+    assert package["licenses"][0]["path"] == "https://creativecommons.org/licenses/by-sa/4.0/"
+    assert "CC BY-SA 4.0" in (root / "README.md").read_text(encoding="utf-8")
+    assert "geo/" in (root / "CITATION.cff").read_text(encoding="utf-8")

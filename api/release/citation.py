@@ -4,7 +4,7 @@ schema), and the same reference as BibTeX and APA for /v1/releases/latest/citati
 The author is an entity: no person is named as the dataset's author anywhere in the
 project, and a name we cannot justify would be worse than none. Licences are stated
 apart: the code and the compilation are MIT; each figure belongs to its publisher and is
-cited with it (data/sources.csv); map boundaries are CC BY-SA 4.0 and not in the release.
+cited with it (data/sources.csv); the map boundaries in geo/ are CC BY-SA 4.0.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ DATA_LICENCE = ("Code and compilation: MIT. The figures belong to their publishe
                 "Technology, dti.gov.vn, and the Vietnamese press): cite the source of each "
                 "figure you use, as data/sources.csv and every figure's source_id give it. "
                 "Province boundaries used for maps (geoBoundaries, Runfola et al. 2020, from "
-                "Open Development Mekong) are CC BY-SA 4.0; they are not in this release, "
-                "and anything drawn from them is shared under CC BY-SA 4.0.")
+                "Open Development Mekong), in geo/ with their own data package, are "
+                "CC BY-SA 4.0, and anything drawn from them is shared under CC BY-SA 4.0.")
 MESSAGE = ("If you use this dataset, cite this release (preferred-citation) and the source "
            "of each figure you use (data/sources.csv; /v1/sources/{id}).")
 FORMATS = ("bibtex", "apa", "cff")

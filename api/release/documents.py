@@ -149,6 +149,11 @@ def readme(who: Identity, package: dict[str, Any], stats: dict[str, dict[str, An
            "- `CITATION.cff`: how to cite this release",
            "- `CHANGES.md`: rows added, removed and changed per table since the previous "
            "release",
+           "- `geo/`: the province boundaries (63, and the 34 units dissolved from them with "
+           "the merger) as TopoJSON and the tile grids as CSV, keyed by the entity codes, "
+           "with their own data package; derived from geoBoundaries (Runfola et al. 2020) "
+           "and licensed **CC BY-SA 4.0**, apart from the figures: anything drawn from them "
+           "is shared under CC BY-SA 4.0 with that attribution",
            "- `SHA256SUMS`: checksums of every file (`sha256sum -c SHA256SUMS`)", "",
            f"Built with {tools()}. The same data gives the same bytes: "
            "`dti-api release --verify SHA256SUMS` rebuilds this release from the seed files "

@@ -28,8 +28,10 @@ from api.release.sqlite import copy_database
 from api.services.exports import csv_chunks
 from api.services.registry import every_row, export_batches
 from api.services.tables import RESOURCES, Resource
+from seed.geo import DERIVED
 
 MEDIA = {".csv": "text/csv", ".json": "application/json", ".md": "text/markdown",
+         ".topojson": "application/json",
          ".cff": "application/x-yaml", ".sqlite": "application/vnd.sqlite3",
          ".zip": "application/zip", ".parquet": arrow.MEDIA_TYPE, "": "text/plain"}
 
@@ -85,6 +87,15 @@ def _parquet(root: Path, name: str, schema: dict[str, Any], meta: dict[str, str]
     (root / "data" / f"{name}.parquet").write_bytes(arrow.parquet_bytes(table, typed))
 
 
+def _geography(target: Path) -> None:
+    """geo/: the boundaries and tile grids the maps draw, as seed/geo derived them, with
+    their own data package: licensed CC BY-SA 4.0 (geoBoundaries), apart from the figures."""
+    target.mkdir()
+    for path in sorted(DERIVED.iterdir()):
+        if path.is_file():
+            shutil.copyfile(path, target / path.name)
+
+
 def build(state: AppState, out: Path, public_url: str = "",
           replace: bool = True) -> dict[str, Any]:
     """Write the release into `out` and return its manifest.
@@ -124,6 +135,7 @@ def build(state: AppState, out: Path, public_url: str = "",
         (staging / "README.md").write_text(documents.readme(who, package, stats, coverage),
                                            encoding="utf-8")
         (staging / "CITATION.cff").write_text(citation.cff(who, public_url), encoding="utf-8")
+        _geography(staging / "geo")
         summary = history.summarise(staging / "data")
         previous = previous_release(who.version)
         (staging / "CHANGES.md").write_text(history.changes_text(

@@ -272,3 +272,18 @@ def test_explorer_pages_answer_like_the_api(client: Any) -> None:
         answer = client.get(url)
         assert answer.status_code == status, url
         assert answer.headers["content-type"] == "application/problem+json"
+
+
+def test_computed_ranks_show_labelled_and_what_if_is_unofficial(client: Any) -> None:
+    """2023: 16 ranks published, 47 computed from the values and labelled so; the what-if
+    page says it is unofficial in its body and in a header."""
+    page = client.get("/explore/ranking?year=2023&cohort=provinces-63&lang=en").text
+    assert "47 ranks computed from values" in page
+    assert page.count("(computed from values)") == 47
+    mapped = client.get("/explore/ranking?year=2024&cohort=provinces-34&lang=en").text
+    assert "/explore/what-if?" in mapped  # the one complete main-indicator table
+    answer = client.get("/explore/what-if?year=2024&cohort=provinces-34&lang=vi")
+    assert answer.status_code == 200 and "dti-unofficial" in answer.headers
+    assert "Không chính thức" in answer.text and answer.text.count("<tr>") == 35
+    refused = client.get("/explore/what-if?year=2023", headers={"Accept": "text/html"})
+    assert refused.status_code == 400 and refused.headers["content-type"].startswith("text/html")

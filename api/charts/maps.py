@@ -135,9 +135,10 @@ def _facts(data: dict[str, Any], lang: str, rows: list[dict[str, Any]], version:
     drawn.sort(key=lambda r: r["rank"] if measure == "rank" else -r["value"])
     missing = len(rows) - len(drawn)
     told = [f"{r['name']} {r['shown']}" for r in drawn]  # best first
+    credit = data["geo"].metadata["attribution"].removeprefix("Boundaries: ")
     description = said(title, subtitle[0], listed(told, lang, 10) if told else "",
                        say("no_data_count", lang, n=missing) if missing else "",
-                       f"{say('boundaries', lang)}: {data['geo'].metadata['attribution']}")
+                       f"{say('boundaries', lang)}: {credit}")
     return title, subtitle, description
 
 

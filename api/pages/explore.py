@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from api.errors import ApiError
+from api.pages import words
 from api.pages.panels import (
     ALL,
     PROVINCES,
@@ -20,10 +22,11 @@ from api.pages.panels import (
     panel,
 )
 from api.pages.site import Page, render
-from api.services import charts, figures, rankings, scores
+from api.services import charts, figures, method, rankings, scores, whatif
 from api.services.charts import CoverageChart, RankingChart, cohort_names
 from api.services.context import QueryContext
 from api.services.geo import MapChart
+from api.services.paging import PageRequest
 from api.services.rankings import RankingRequest
 from api.services.scores import ScoreFilter
 
@@ -40,12 +43,45 @@ def _entries(ctx: QueryContext, year: int, indicator: str, cohort: str) -> tuple
         ctx, ScoreFilter(entities=disputed, cohorts=(cohort,), indicators=(indicator,)), (),
         ALL).items if s["year"] == year} if disputed else {}
     ranks = [e["rank"] for e in entries if e["rank"] is not None]
+    computed = [e.get("computed_rank") for e in entries]
     for e in entries:
-        tied = e["rank"] is not None and ranks.count(e["rank"]) > 1
-        e["rank_shown"] = "–" if e["rank"] is None else f"={e['rank']}" if tied \
-            else str(e["rank"])
+        # a published rank as published; else the rank computed from the values, labelled
+        # so (never in the published one's place: it shows where none was published)
+        rank, basis, pool = e["rank"], e["rank_basis"], ranks
+        if rank is None and e.get("computed_rank") is not None:
+            rank, basis, pool = e["computed_rank"], "computed_from_values", computed
+        e["rank_shown"] = "–" if rank is None else f"={rank}" if pool.count(rank) > 1 \
+            else str(rank)
+        e["basis_shown"] = basis
         e["conflicts"] = others.get(e["entity_code"], [])
     return entries, dict(meta)
+
+
+def what_if_available(ctx: QueryContext, year: int, cohort: str) -> bool:
+    """Whether the year's main-indicator table is complete for this cohort."""
+    try:
+        whatif.what_if(ctx, whatif.WhatIfRequest(year, cohort), PageRequest(1))
+    except ApiError:
+        return False
+    return True
+
+
+def what_if_page(ctx: QueryContext, base: str, lang: str, year: int, cohort: str | None,
+                 weights: tuple[float, ...] | None) -> bytes:
+    """Unofficial: the ranking recomputed with the weights asked for, beside the official."""
+    found, meta = whatif.what_if(ctx, whatif.WhatIfRequest(year, cohort, weights), ALL)
+    names = cohort_names(ctx.conn)
+    indicators = {i: n[lang] for i, n in _indicators(ctx, year, meta["cohort"])}
+    points, _ = method.edition_weights(ctx.conn, meta["framework_id"])
+    official = ",".join(f"{w['points']:g}" for w in points)
+    asked = ",".join(f"{w:g}" for w in weights) if weights else official
+    title = f"{words.t('what_if', lang)}: DTI {year}, {names[meta['cohort']][lang]}"
+    page = Page(lang, "/explore/what-if", base, title,
+                {"year": year, "cohort": meta["cohort"], "weights": asked})
+    rest = f"/v1/rankings/what-if?year={year}&cohort={meta['cohort']}&weights={asked}"
+    return render("whatif.html", page, meta=meta, entries=found.items, asked=asked,
+                  official=official, indicators=[indicators.get(i, i) for i in meta["indicators"]],
+                  year=year, cohort=meta["cohort"], rest=rest)
 
 
 def _indicators(ctx: QueryContext, year: int,
@@ -98,7 +134,8 @@ def ranking_page(ctx: QueryContext, base: str, lang: str, year: int | None,
     return render("ranking.html", page, meta=meta, entries=entries, main=main,
                   spread=spread, mapped=mapped, view=view, years=years, year=year,
                   cohort=cohort, indicator=indicator, indicators=picked,
-                  same_year=same_year, use=use, asked=asked)
+                  same_year=same_year, use=use, asked=asked,
+                  what_if=indicator == "DTI" and what_if_available(ctx, year, cohort))
 
 
 def coverage_page(ctx: QueryContext, base: str, lang: str) -> bytes:

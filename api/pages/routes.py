@@ -21,7 +21,7 @@ from api.pages.docs import INIT, swagger_ui_dir
 from api.pages.docs import PAGE as DOCS_PAGE
 from api.pages.site import HEADERS
 from api.release.catalog import catalog_of
-from api.services import geo
+from api.services import geo, whatif
 from api.services.catalog import EntityFilter
 from api.services.charts import RadarChart
 from api.services.context import QueryContext, one_year
@@ -46,6 +46,8 @@ COMPARE = {"entity": Param(RadarChart.PARAMS["entity"].parse, "Entity codes, "
            **{f"e{i}": ONE for i in range(1, 5)}}
 SEARCH = {"q": EntityFilter.PARAMS["q"]}
 CODE = {"code": ("Entity code", "48")}
+UNOFFICIAL = (b"dti-unofficial", b"what-if: recomputed with the weights asked for; not a "
+              b"published ranking")
 HTML = {"text/html": {"schema": {"type": "string"}}}
 
 
@@ -154,6 +156,13 @@ ENDPOINTS = [
     _explore("/explore/ranking", "get_explore_ranking", "A ranking for people: the map, the "
              "table with ties, changes, conflicts and sources, how the values spread",
              _ranking, RANKING, responses=(404,)),
+    Endpoint("/explore/what-if", "get_explore_what_if", "Unofficial: the ranking "
+             "recomputed with your weights of the main indicators, beside the official one",
+             query=explorer(lambda ctx, base, c: explore.what_if_page(
+                 ctx, base, c.lang, c.params["year"], c.params.get("cohort"),
+                 c.params.get("weights")), [*HEADERS, UNOFFICIAL]),
+             params=whatif.WhatIfRequest.PARAMS, formats=("html",), lang=True,
+             tag="explorer", doc=Doc(schema=HTML, responses=(404,))),
     _explore("/explore/province/{code}", "get_explore_province", "One entity: series, rank "
              "history, main-indicator radar, nearest scores, every figure and its sources",
              lambda ctx, base, c: entity.entity_page(ctx, base, c.lang, c.path["code"]),

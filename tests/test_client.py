@@ -33,7 +33,8 @@ ARGUMENTS: dict[str, dict[str, Any]] = {
 # text/html and text/markdown: the body is text
 TEXT = {"get_docs", "get_data_document", "get_metrics", "get_explore_home", "get_explore_ranking",
         "get_explore_province", "get_explore_coverage", "get_explore_compare",
-        "get_explore_search", "get_llms_txt", "get_llms_full_txt", "get_releases_feed",
+        "get_explore_search", "get_explore_what_if", "get_llms_txt", "get_llms_full_txt",
+        "get_releases_feed",
         "get_release_citation"}
 CHARTS = {"get_ranking_chart": {"year": 2022}, "get_series_chart": {"entity": "48,49"},
           "get_profile_chart": {"entity": "48", "year": 2022}, "get_coverage_chart": {},
@@ -109,6 +110,9 @@ def test_every_get_operation_parses_into_its_model(generated: Any, live_server: 
         cohort = importlib.import_module("dti_client.models.get_ranking_what_if_cohort")
         arguments["get_ranking_what_if"] = {  # the one complete main-indicator table
             "year": 2024, "cohort": cohort.GetRankingWhatIfCohort("provinces-34")}
+        page = importlib.import_module("dti_client.models.get_explore_what_if_cohort")
+        arguments["get_explore_what_if"] = {
+            "year": 2024, "cohort": page.GetExploreWhatIfCohort("provinces-34")}
         answers = [(name, module.sync_detailed(client=client, **arguments.get(name, {})))
                    for name, module in operations(generated)]
         radar = client.get_httpx_client().get("/v1/charts/radar?entity=M-ha-noi&year=2024"

@@ -158,17 +158,9 @@ class CompareAnswer(TypedDict):
     provenance: Provenance
 
 
-class CoverageRow(TypedDict):
-    year: int
-    cohort: str
-    indicator: str
-    cohort_size: int | None
-    cohort_size_basis: str
-    with_value: int
-    with_rank: int
-    with_computed_rank: int
-    figures: int
-    unresolved: int
+class CoverageRow(pub.Coverage):
+    """A coverage row and what it means, in words."""
+
     known: str
 
 

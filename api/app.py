@@ -24,19 +24,19 @@ from api.db import Database, Snapshot
 from api.errors import ApiError
 from api.graphql import http as graphql_http
 from api.graphql.build import build_schema
-from api.http.access import AccessLog, LineWriter
+from api.http.access import Access, LineWriter
 from api.http.admission import Admission
 from api.http.assets import rendered_bytes
 from api.http.cache import ResponseCache, ResponseCacheMiddleware
 from api.http.clients import parse_networks
 from api.http.endpoint import route
-from api.http.failures import ServerErrors
+from api.http.failures import Failures
 from api.http.formats import MEDIA
-from api.http.headers import StandardHeaders
+from api.http.frontdoor import FrontDoor
 from api.http.keys import header
 from api.http.metrics import Metrics
 from api.http.negotiate import language_of
-from api.http.ratelimit import RateLimit
+from api.http.ratelimit import Budget
 from api.http.render import ProblemResponse
 from api.http.state import AppState
 from api.http.streams import Streams
@@ -111,23 +111,20 @@ def watch_process(metrics: Metrics, state: AppState) -> None:
 
 def front_door(settings: Settings, cache: ResponseCache,
                metrics: Metrics | None = None) -> list[Middleware]:
-    """The one middleware stack every request passes, cache hits included, outermost
-    first: access log and request id, CORS and security headers, admission (methods and
-    paths no route can mean, too many requests at once), rate limit (every answer is
-    charged, a 500 too), server errors as problems, then the response cache (which
-    answers hits before routing)."""
+    """The one front door every request passes, cache hits included (api/http/frontdoor.py:
+    access, preflight, budget, admission, errors, standard headers, metrics), then the
+    response cache, which answers hits before routing."""
     proxies = parse_networks(settings.trusted_proxies)
+    access = Access(proxies, text=settings.log_format == "text",
+                    writer=LineWriter() if settings.access_log else None,
+                    observe=metrics.observe if metrics else None)
+    budget = Budget(settings.rate_limit, settings.rate_limit_storage, proxies,
+                    exempt=("/health", "/metrics"), delay=settings.rate_limit_delay,
+                    concurrency=settings.rate_limit_concurrency)
+    admission = Admission(settings.limit_concurrency, frozenset({"/graphql", "/mcp"}))
     return [
-        Middleware(AccessLog, proxies=proxies, text=settings.log_format == "text",
-                   writer=LineWriter() if settings.access_log else None,
-                   observe=metrics.observe if metrics else None),
-        Middleware(StandardHeaders),
-        Middleware(Admission, in_flight=settings.limit_concurrency,
-                   post_paths=frozenset({"/graphql"})),
-        Middleware(RateLimit, policy=settings.rate_limit, storage=settings.rate_limit_storage,
-                   proxies=proxies, exempt=("/health", "/metrics"),
-                   delay=settings.rate_limit_delay, concurrency=settings.rate_limit_concurrency),
-        Middleware(ServerErrors),
+        Middleware(FrontDoor, access=access, budget=budget, admission=admission,
+                   failures=Failures()),
         Middleware(ResponseCacheMiddleware, cache=cache, post_paths={"/graphql"},
                    max_body=settings.graphql_max_body_bytes),
     ]

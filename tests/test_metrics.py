@@ -127,3 +127,32 @@ def test_access_lines_are_buffered_even_when_python_is_unbuffered() -> None:
                           env={**os.environ, "PYTHONUNBUFFERED": "1"}, cwd=os.getcwd())
     assert done.returncode == 0, done.stderr.decode()[-500:]
     assert done.stdout.splitlines() == [b'{"line": 0}', b'{"line": 1}', b'{"line": 2}']
+
+
+def test_batched_counts_equal_what_prometheus_would_have_counted() -> None:
+    """Requests are counted in plain numbers and added to the collectors once a second:
+    the exposition is what observing each request would have given. add_observations
+    reads prometheus-client's private `_sum` and `_buckets`: if an upgrade moves them,
+    this fails by name."""
+    from prometheus_client import CollectorRegistry, Histogram
+
+    from api.http.metrics import BUCKETS, Metrics
+
+    registry = CollectorRegistry()
+    reference = Histogram("ref", "reference", ["route"], buckets=BUCKETS, registry=registry)
+    assert hasattr(reference.labels("x"), "_sum") and hasattr(reference.labels("x"), "_buckets")
+    metrics = Metrics("1", "v")
+    samples = [0.0004, 0.001, 0.003, 0.02, 0.3, 0.3, 7.0, 42.0]
+    for seconds in samples:
+        reference.labels("/v1/x").observe(seconds)
+        metrics.observe({"method": "GET", "route": None, "path": "/v1/x"}, 200, seconds)
+    metrics.read()
+
+    def buckets(reg: Any, name: str) -> dict[str, float]:
+        return {s.labels["le"]: s.value for f in reg.collect() for s in f.samples
+                if s.name == name + "_bucket"}
+    assert buckets(metrics.registry, "dti_http_request_duration_seconds") == \
+        buckets(registry, "ref")
+    total = {s.name: s.value for f in metrics.registry.collect() for s in f.samples
+             if s.name == "dti_http_requests_total"}
+    assert total == {"dti_http_requests_total": len(samples)}

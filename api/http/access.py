@@ -1,11 +1,11 @@
 """One access line per request, in proportion, and the request id that ties lines together.
 
-The outermost layer of the front door: it accepts a client's X-Request-ID when it is a
-plain token (else makes one) and returns it; records what was answered and how fast; and
-writes one line to standard output, with the path and query cut to bounded lengths and a
-GraphQL document replaced by its hash and first characters, so a 60 KB request costs a few
-hundred bytes of log. JSON lines by default; `DTI_LOG_FORMAT=text` for development;
-`DTI_ACCESS_LOG=false` for none.
+The first and last step of the front door (api/http/frontdoor.py): it accepts a client's
+X-Request-ID when it is a plain token (else makes one), which every answer carries;
+records what was answered and how fast; and writes one line to standard output, with the
+path and query cut to bounded lengths and a GraphQL document replaced by its hash and
+first characters, so a 60 KB request costs a few hundred bytes of log. JSON lines by
+default; `DTI_LOG_FORMAT=text` for development; `DTI_ACCESS_LOG=false` for none.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from typing import IO, Any
 from urllib.parse import parse_qsl, urlencode
 
 import orjson
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from api.http.admission import method_label
 from api.http.clients import Network, client_address
@@ -125,41 +125,29 @@ class LineWriter:
         self.stream.write(line + b"\n")
 
 
-class AccessLog:
-    def __init__(self, app: ASGIApp, proxies: tuple[Network, ...], text: bool = False,
+class Access:
+    """Request ids, and one access line (and the metrics) per finished request."""
+
+    def __init__(self, proxies: tuple[Network, ...], text: bool = False,
                  writer: LineWriter | None = None,
                  observe: Callable[[Scope, int, float], None] | None = None) -> None:
-        self.app, self.proxies, self.text = app, proxies, text
+        self.proxies, self.text = proxies, text
         self.writer, self.observe = writer, observe
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
+    def begin(self, scope: Scope) -> str:
+        """The request's id (the client's plain token, else a new one) and its client."""
         given = next((v for n, v in scope["headers"] if n == b"x-request-id"), b"")
         rid = given.decode() if VALID_ID.fullmatch(given) else f"{PROCESS}{next(COUNTER):x}"
         scope[REQUEST_ID] = rid
         scope[CLIENT] = client_address(scope, self.proxies)
-        answer: list[Any] = [0, 0]  # status, body bytes
+        return rid
 
-        async def record(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                answer[0] = message["status"]
-                message["headers"] = [*message.get("headers", []),
-                                      (b"x-request-id", rid.encode())]
-            elif message["type"] == "http.response.body":
-                answer[1] += len(message.get("body", b""))
-            await send(message)
-
-        try:
-            await self.app(scope, receive, record)
-        finally:
-            seconds = time.perf_counter() - started
-            if self.writer is not None:
-                self.writer.write(self.line(scope, rid, answer, seconds))
-            if self.observe is not None:
-                self.observe(scope, answer[0], seconds)
+    def end(self, scope: Scope, rid: str, answer: list[Any], seconds: float) -> None:
+        """What was answered (status, body bytes) and how fast: a line and the metrics."""
+        if self.writer is not None:
+            self.writer.write(self.line(scope, rid, answer, seconds))
+        if self.observe is not None:
+            self.observe(scope, answer[0], seconds)
 
     def line(self, scope: Scope, rid: str, answer: list[Any], seconds: float) -> bytes:
         info: RequestInfo | None = scope.get(SCOPE_KEY)

@@ -10,10 +10,9 @@ outside the known set to `other`."""
 
 from __future__ import annotations
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Scope
 
 from api.errors import ApiError
-from api.http.render import ProblemResponse
 
 # HTTP's methods (RFC 9110 §9, PATCH from RFC 5789, QUERY): routing answers those it
 # does not serve with 405 and Allow; any other name is refused here, before routing.
@@ -29,29 +28,18 @@ def method_label(method: str) -> str:
 
 
 class Admission:
-    def __init__(self, app: ASGIApp, in_flight: int, post_paths: frozenset[str]) -> None:
-        self.app, self.in_flight, self.active = app, in_flight, 0
-        self.post_paths = post_paths
+    def __init__(self, in_flight: int, post_paths: frozenset[str]) -> None:
+        self.in_flight, self.active, self.post_paths = in_flight, 0, post_paths
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        error = None
+    def refusal(self, scope: Scope) -> ApiError | None:
+        """Why this request cannot be taken now (None: it can)."""
         if scope["method"] not in KNOWN:
             allow = "GET, HEAD, POST" if scope["path"] in self.post_paths else "GET, HEAD"
-            error = ApiError(405, f"that method is not allowed here; this API is read-only "
-                                  f"(allowed: {allow})", headers={"Allow": allow})
-        elif len(scope.get("raw_path") or scope["path"].encode()) > MAX_PATH:
-            error = ApiError(414, f"the path is longer than {MAX_PATH} bytes")
-        elif self.in_flight and self.active >= self.in_flight and scope["path"] != LIVENESS:
-            error = ApiError(503, "the service is answering as many requests as it can; "
-                                  "retry shortly", headers={"Retry-After": "1"})
-        if error is not None:
-            await ProblemResponse(error, scope["path"][:200])(scope, receive, send)
-            return
-        self.active += 1
-        try:
-            await self.app(scope, receive, send)
-        finally:
-            self.active -= 1
+            return ApiError(405, f"that method is not allowed here; this API is read-only "
+                                 f"(allowed: {allow})", headers={"Allow": allow})
+        if len(scope.get("raw_path") or scope["path"].encode()) > MAX_PATH:
+            return ApiError(414, f"the path is longer than {MAX_PATH} bytes")
+        if self.in_flight and self.active >= self.in_flight and scope["path"] != LIVENESS:
+            return ApiError(503, "the service is answering as many requests as it can; "
+                                 "retry shortly", headers={"Retry-After": "1"})
+        return None

@@ -23,6 +23,8 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 from api.http.clients import Network, parse_networks, trusted
 from api.settings import Settings
 
+SWEEP_SECONDS = 0.5  # how often deadlines are read
+
 
 class GuardedH11Protocol(H11Protocol):
     read_timeout: ClassVar[float] = 10.0
@@ -30,6 +32,7 @@ class GuardedH11Protocol(H11Protocol):
     max_client: ClassVar[int] = 64
     proxies: ClassVar[tuple[Network, ...]] = ()
     per_client: ClassVar[Counter[str]] = Counter()  # open connections by address
+    sweeping: ClassVar[set[asyncio.AbstractEventLoop]] = set()  # loops with a sweeper
 
     @classmethod
     def configure(cls, settings: Settings) -> None:
@@ -41,7 +44,9 @@ class GuardedH11Protocol(H11Protocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        self._deadline: asyncio.TimerHandle | None = None
+        # when its request must have arrived: a deadline a sweep reads twice a second,
+        # rather than a timer set and cancelled for every request
+        self.due = self.loop.time() + self.read_timeout
         self._peer = self.client[0] if self.client else ""
         self.per_client[self._peer] += 1
         exempt = bool(self.proxies) and trusted(self._peer, self.proxies)
@@ -49,29 +54,30 @@ class GuardedH11Protocol(H11Protocol):
                 not exempt and self.per_client[self._peer] > self.max_client):
             transport.close()  # refused before a byte is read
             return
-        self._arm()
+        if self.loop not in self.sweeping:
+            self.sweeping.add(self.loop)
+            self.loop.call_later(SWEEP_SECONDS, self._sweep)
 
-    def _arm(self) -> None:
-        if self._deadline is not None:
-            self._deadline.cancel()
-        self._deadline = self.loop.call_later(self.read_timeout, self._expire)
-
-    def _expire(self) -> None:
-        """Close a connection that has not delivered its whole request by now (its line,
-        headers or body); one whose request arrived is being answered and stays."""
-        self._deadline = None
-        if self.conn.their_state in (h11.IDLE, h11.SEND_BODY) \
-                and not self.transport.is_closing():
-            self.transport.close()
+    def _sweep(self) -> None:
+        """Close every connection past its deadline that has not delivered its whole
+        request (its line, headers or body); one whose request arrived is being answered
+        and stays. Then again in half a second, while connections are open."""
+        now = self.loop.time()
+        for conn in list(self.connections):
+            if isinstance(conn, GuardedH11Protocol) and conn.due <= now \
+                    and conn.conn.their_state in (h11.IDLE, h11.SEND_BODY) \
+                    and not conn.transport.is_closing():
+                conn.transport.close()
+        if self.connections:
+            self.loop.call_later(SWEEP_SECONDS, self._sweep)
+        else:
+            self.sweeping.discard(self.loop)
 
     def on_response_complete(self) -> None:
-        self._arm()  # the next request is due within the deadline too
+        self.due = self.loop.time() + self.read_timeout  # the next request's deadline
         super().on_response_complete()
 
     def connection_lost(self, exc: Exception | None) -> None:
-        if self._deadline is not None:
-            self._deadline.cancel()
-            self._deadline = None
         left = self.per_client[self._peer] - 1
         if left > 0:
             self.per_client[self._peer] = left

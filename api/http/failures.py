@@ -12,52 +12,35 @@ from __future__ import annotations
 import logging
 import time
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from api.errors import ApiError
-from api.http.access import request_id
 from api.http.render import ProblemResponse
 
 log = logging.getLogger("dti.api")
 
 
-class ServerErrors:
-    def __init__(self, app: ASGIApp, every: float = 10.0) -> None:
-        self.app, self.every = app, every
+class Failures:
+    """Unexpected errors: logged with the request id, in proportion; answered as a
+    problem that names the request id and nothing else."""
+
+    def __init__(self, every: float = 10.0) -> None:
+        self.every = every
         self.last: dict[tuple[str, str], tuple[float, int]] = {}  # when logged, since
 
-    def _log(self, scope: Scope, rid: str, error: Exception) -> None:
+    def report(self, scope: Scope, rid: str, error: Exception) -> ProblemResponse:
         route = getattr(scope.get("route"), "path", None) or "unmatched"
         key = (type(error).__name__, route)
         now = time.monotonic()
         logged, skipped = self.last.get(key, (-self.every, 0))
         if now - logged < self.every:
             self.last[key] = (logged, skipped + 1)
-            return
-        if len(self.last) > 1000:  # routes and exception types are few; stay bounded
-            self.last.clear()
-        self.last[key] = (now, 0)
-        more = f" ({skipped} more like it not logged)" if skipped else ""
-        log.error("unexpected error on %s (request %s)%s", route, rid, more, exc_info=error)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = False
-
-        async def watch(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, receive, watch)
-        except Exception as error:
-            rid = request_id(scope)
-            self._log(scope, rid, error)
-            if started:  # too late for another answer: the server closes the connection
-                return
-            await ProblemResponse(ApiError(
-                500, f"an unexpected error occurred; it has been logged as request {rid}"),
-                scope["path"][:200])(scope, receive, send)
+        else:
+            if len(self.last) > 1000:  # routes and exception types are few; stay bounded
+                self.last.clear()
+            self.last[key] = (now, 0)
+            more = f" ({skipped} more like it not logged)" if skipped else ""
+            log.error("unexpected error on %s (request %s)%s", route, rid, more,
+                      exc_info=error)
+        return ProblemResponse(ApiError(500, f"an unexpected error occurred; it has been "
+                                             f"logged as request {rid}"), scope["path"][:200])

@@ -10,9 +10,10 @@ own policy (a chart meant for an `<iframe>` does).
 
 from __future__ import annotations
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
-EVERY = [(b"access-control-allow-origin", b"*"),
+Headers = list[tuple[bytes, bytes]]
+EVERY: Headers = [(b"access-control-allow-origin", b"*"),
          (b"access-control-expose-headers",
           b"ETag, Link, Retry-After, RateLimit, RateLimit-Policy, X-Request-ID"),
          (b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer"),
@@ -28,32 +29,19 @@ CSP = (b"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'
 PAGE = [*EVERY, (b"content-security-policy", CSP)]
 
 
-class StandardHeaders:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+def is_preflight(scope: Scope) -> bool:
+    """A CORS preflight: OPTIONS naming the method it asks for."""
+    return scope["method"] == "OPTIONS" and any(
+        name == b"access-control-request-method" for name, _ in scope["headers"])
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        if scope["method"] == "OPTIONS" and any(
-                name == b"access-control-request-method" for name, _ in scope["headers"]):
-            await send({"type": "http.response.start", "status": 204,
-                        "headers": list(PREFLIGHT)})
-            await send({"type": "http.response.body", "body": b""})
-            return
 
-        async def add(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = message.get("headers", [])
-                extra = EVERY
-                for name, value in headers:
-                    if name == b"content-type":
-                        if value.startswith(b"text/html") and not any(
-                                n == b"content-security-policy" for n, _ in headers):
-                            extra = PAGE
-                        break
-                message["headers"] = [*headers, *extra]
-            await send(message)
-
-        await self.app(scope, receive, add)
+def standard(headers: Headers) -> Headers:
+    """The headers to add to an answer with these: CORS and security for every answer,
+    the strict CSP too for an HTML page that did not set its own."""
+    for name, value in headers:
+        if name == b"content-type":
+            if value.startswith(b"text/html") and not any(
+                    n == b"content-security-policy" for n, _ in headers):
+                return PAGE
+            break
+    return EVERY

@@ -51,8 +51,15 @@ def header(scope: Scope, name: bytes) -> str:
 
 def request_key(scope: Scope, body: bytes = b"") -> str:
     method = scope["method"]
-    accept = header(scope, b"accept")
-    language = header(scope, b"accept-language")
+    accepts: list[bytes] = []
+    languages: list[bytes] = []
+    for name, value in scope["headers"]:  # one pass; a repeated header joins as header()
+        if name == b"accept":
+            accepts.append(value)
+        elif name == b"accept-language":
+            languages.append(value)
+    accept = b", ".join(accepts).decode("latin-1")
+    language = b", ".join(languages).decode("latin-1")
     parts = (b"GET" if method == "HEAD" else method.encode(), scope["path"].encode(),
              canonical_query(scope["query_string"]),
              accept.replace(" ", "").lower().encode("latin-1"),

@@ -9,6 +9,7 @@ does): every worker writes its numbers to files there and /metrics sums them.
 
 from __future__ import annotations
 
+import bisect
 import os
 import time
 from collections.abc import Callable
@@ -31,6 +32,17 @@ from starlette.types import Scope
 
 from api.http.admission import method_label
 from api.http.keys import SCOPE_KEY, RequestInfo
+
+
+def add_observations(histogram: Any, total: float, per_bucket: list[float]) -> None:
+    """Add many observations to a labelled histogram at once: their sum and how many fell
+    in each bucket (prometheus-client has no public call for it; it keeps them in `_sum`
+    and `_buckets`, and tests/test_metrics.py fails by name if an upgrade moves them)."""
+    histogram._sum.inc(total)
+    for bucket, count in zip(histogram._buckets, per_bucket, strict=True):
+        if count:
+            bucket.inc(count)
+
 
 disable_created_metrics()  # type: ignore[no-untyped-call]  # the *_created series double the output for no reader we have
 BUCKETS = (.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10)
@@ -74,32 +86,31 @@ class Metrics:
         self.build.labels(version, dataset_version).set(1)
         self.readers: list[Callable[[], None]] = []
         self._next_read = 0.0
-        # labelled children, looked up once: labels() costs more than the increment
-        # (route templates, methods and statuses are few, so this stays small)
-        self._series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
-        self._cache_series: dict[str, Any] = {}
+        # counted per request in plain numbers, added to the collectors by flush()
+        self._counts: dict[tuple[str, str, int], int] = {}
+        self._timings: dict[tuple[str, str], list[float]] = {}  # sum, then per bucket
+        self._results: dict[str, int] = {}
+        self.readers.append(self.flush)
 
     def observe(self, scope: Scope, status: int, seconds: float) -> None:
-        """One finished request."""
+        """One finished request: counted here, in plain numbers (no lock, no collector),
+        and added to the collectors once a second and before every exposition."""
         info: RequestInfo | None = scope.get(SCOPE_KEY)
         route = getattr(scope.get("route"), "path", None) or (info.route if info else None)
         route = route or "unmatched"  # never the raw path: one series per template
         method = method_label(scope["method"])  # never a made-up method: a closed set
-        series = self._series.get((route, method, status))
-        if series is None:
-            series = self._series[(route, method, status)] = (
-                self.requests.labels(route, method, str(status)),
-                self.latency.labels(route, method))
-        series[0].inc()
-        series[1].observe(seconds)
+        key = (route, method, status)
+        self._counts[key] = self._counts.get(key, 0) + 1
+        timing = self._timings.get((route, method))
+        if timing is None:
+            timing = self._timings[(route, method)] = [0.0] * (len(BUCKETS) + 2)
+        timing[0] += seconds
+        timing[1 + bisect.bisect_left(BUCKETS, seconds)] += 1  # its bucket (last: +Inf)
         result = info.cache if info else "bypass"
-        counted = self._cache_series.get(result)
-        if counted is None:
-            counted = self._cache_series[result] = self.cache_results.labels(result)
-        counted.inc()
+        self._results[result] = self._results.get(result, 0) + 1
         if status == 429:
             self.rate_limited.inc()
-        if info is not None:
+        if info is not None and info.extra:
             cost = info.extra.get("graphql_cost")
             if isinstance(cost, int):
                 self.graphql_cost.observe(cost)
@@ -107,10 +118,21 @@ class Metrics:
             if isinstance(spent, float):
                 self.graphql_seconds.observe(spent)
         now = time.monotonic()
-        if now >= self._next_read:  # gauges: read the process at most once a second
+        if now >= self._next_read:  # at most once a second: the gauges and the counts
             self._next_read = now + 1.0
-            for read in self.readers:
-                read()
+            self.read()
+
+    def flush(self) -> None:
+        """Add the requests counted since the last flush to the collectors."""
+        counts, self._counts = self._counts, {}
+        timings, self._timings = self._timings, {}
+        results, self._results = self._results, {}
+        for (route, method, status), count in counts.items():
+            self.requests.labels(route, method, str(status)).inc(count)
+        for (route, method), timing in timings.items():
+            add_observations(self.latency.labels(route, method), timing[0], timing[1:])
+        for result, count in results.items():
+            self.cache_results.labels(result).inc(count)
 
     def watch(self, cache: Any, pool: Any) -> None:
         """Read the response cache's size and the pool's state into the gauges."""
@@ -126,16 +148,22 @@ class Metrics:
         read()
 
     def exposition(self) -> bytes:
-        for read in self.readers:
-            read()
+        """The text format of every collector (after the counts are flushed: call read()
+        first, on the event loop, where requests are counted)."""
         if MULTIPROCESS:
             registry = CollectorRegistry()
             MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
             return bytes(generate_latest(registry))
         return bytes(generate_latest(self.registry))
 
+    def read(self) -> None:
+        """Gauges from the process, counts into the collectors (on the event loop)."""
+        for reader in self.readers:
+            reader()
+
     async def endpoint(self, request: Request) -> Response:
         """The exposition, built in a worker thread (off the event loop)."""
+        self.read()
         body = await anyio.to_thread.run_sync(self.exposition)
         return Response(body, media_type=CONTENT_TYPE_LATEST,
                         headers={"Cache-Control": "no-store"})

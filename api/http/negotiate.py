@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 from api.http.formats import FORMATS
@@ -57,6 +58,7 @@ def choose(accept: str, offers: Sequence[str]) -> str | None:
     return best
 
 
+@functools.lru_cache(maxsize=256)
 def language_of(accept_language: str) -> str:
     """vi or en, whichever the header prefers; vi when it names neither."""
     best, best_q = "vi", 0.0
@@ -69,6 +71,7 @@ def language_of(accept_language: str) -> str:
     return best
 
 
+@functools.lru_cache(maxsize=256)  # clients send a handful of distinct values
 def accepts_gzip(accept_encoding: str) -> bool:
     if "gzip" not in accept_encoding and "*" not in accept_encoding:
         return False

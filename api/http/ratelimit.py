@@ -6,7 +6,9 @@ across replicas). What an answer costs is known once it is ready: a cache hit or
 a computed answer 4, a download 20, a GraphQL answer 4 plus its static cost / 500, a
 client error 2. A client whose budget is spent gets 429 problem+json with Retry-After
 until the window moves on; one that keeps asking regardless waits `delay` seconds for
-each refusal, so a flood costs its sender, not the service. Every answer says where the
+each refusal, so a flood costs its sender, not the service. Every request is charged,
+refusals of methods no route has included (only GET and HEAD of the exempt paths, the
+probes, are not): the rate limit stands before admission. Every answer says where the
 client stands:
 `RateLimit-Policy: "minute";q=6000;w=60` and `RateLimit: "minute";r=5990;t=42`.
 """
@@ -24,12 +26,11 @@ from typing import Any
 import anyio
 from limits import RateLimitItem, parse_many
 from limits.storage import storage_from_string
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from api.errors import ApiError
 from api.http.clients import Network, budget_key, client_address
 from api.http.keys import SCOPE_KEY, RequestInfo
-from api.http.render import ProblemResponse
 
 log = logging.getLogger("dti.ratelimit")
 COST_CACHED, COST_COMPUTED, COST_STREAM, COST_CLIENT_ERROR = 1, 4, 20, 2
@@ -46,6 +47,11 @@ class Window:
     @property
     def seconds(self) -> int:
         return int(self.item.get_expiry())
+
+    @property
+    def prefix(self) -> str:
+        """Its counters' names start with it."""
+        return f"{self.name}/"
 
 
 def windows(policy: str) -> tuple[Window, ...]:
@@ -69,11 +75,30 @@ def cost_of(status: int, info: RequestInfo | None, streamed: bool) -> int:
     return COST_COMPUTED + math.ceil(graphql / GRAPHQL_COST_PER_UNIT)
 
 
-class RateLimit:
-    def __init__(self, app: ASGIApp, policy: str, storage: str,
-                 proxies: Sequence[Network], exempt: Sequence[str], delay: float = 1.0,
-                 concurrency: int = 4) -> None:
-        self.app, self.proxies, self.exempt = app, tuple(proxies), tuple(exempt)
+class LocalWindows:
+    """Fixed windows in this process: a window starts at a counter's first unit and ends
+    `seconds` later, as in the limits library's memory storage."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, list[float]] = {}  # counter -> [when its window ends, used]
+
+    def incr(self, counter: str, seconds: int, amount: int, now: float) -> tuple[int, float]:
+        found = self.counts.get(counter)
+        if found is None or found[0] <= now:
+            if len(self.counts) > 100_000:  # forget ended windows now and then
+                self.counts = {k: v for k, v in self.counts.items() if v[0] > now}
+            found = self.counts[counter] = [now + seconds, 0.0]
+        found[1] += amount
+        return int(found[1]), found[0]
+
+
+class Budget:
+    """Every client's budget: who is out of it, what an answer costs, and how many of one
+    client's requests run at once. The front door (api/http/frontdoor.py) asks it."""
+
+    def __init__(self, policy: str, storage: str, proxies: Sequence[Network],
+                 exempt: Sequence[str], delay: float = 1.0, concurrency: int = 4) -> None:
+        self.proxies, self.exempt = tuple(proxies), tuple(exempt)
         self.delay, self.concurrency = delay, concurrency
         self.slots: dict[str, asyncio.Semaphore] = {}  # clients with requests in flight
         self.windows = windows(policy)
@@ -82,7 +107,10 @@ class RateLimit:
         uri = storage if storage.startswith("async+") else f"async+{storage}"
         # Redis through redis-py's asyncio client (limits' default for Redis is coredis).
         options = {"implementation": "redispy"} if "redis" in uri.split("://")[0] else {}
-        self.storage: Any = storage_from_string(uri, **options)
+        # In one process (memory://), counters in a dict: the same fixed windows as the
+        # library's memory storage, without its locks and awaits on every answer.
+        self.local = LocalWindows() if uri.split("://")[0] == "async+memory" else None
+        self.storage: Any = None if self.local else storage_from_string(uri, **options)
         self.policy_header = ", ".join(
             f'"{w.name}";q={w.item.amount};w={w.seconds}' for w in self.windows).encode()
         # Clients known to be out of budget, until when: spares the storage a round trip.
@@ -91,47 +119,65 @@ class RateLimit:
         self.refused: set[str] = set()  # ... and already told so once
         self._warned_until = 0.0
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not self.windows or scope["path"] in self.exempt:
-            await self.app(scope, receive, send)
-            return
-        address = scope.get(CLIENT) or client_address(scope, self.proxies)
-        scope[CLIENT] = address
-        key = budget_key(address)
+    def key_of(self, scope: Scope) -> str | None:
+        """The client's budget, or None where none applies (no policy; the probes' GET)."""
+        if not self.windows or (scope["path"] in self.exempt
+                                and scope["method"] in ("GET", "HEAD")):
+            return None
+        return budget_key(scope.get(CLIENT) or client_address(scope, self.proxies))
+
+    async def refusal(self, key: str) -> ApiError | None:
+        """The 429 of a client out of budget (after a pause, if it keeps asking regardless:
+        a flood costs its sender, not the service); None while it has some."""
         until = self.spent.get(key)
-        if until is not None:
-            if time.time() < until:
-                if key in self.refused:  # asked again regardless: answer slowly, so a
-                    await anyio.sleep(self.delay)  # flood costs its sender, not us
-                self.refused.add(key)
-                await self._refuse(scope, receive, send, until)
-                return
+        if until is None:
+            return None
+        if time.time() >= until:
             del self.spent[key]
             self.refused.discard(key)
+            return None
+        if key in self.refused:
+            await anyio.sleep(self.delay)
+        self.refused.add(key)
+        wait = max(1, math.ceil(until - time.time()))
+        return ApiError(429, f"this client has used its request budget; retry in {wait} s "
+                             "(cached answers and 304s cost less)",
+                        headers={"Retry-After": str(wait)})
 
-        async def charge(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                info: RequestInfo | None = scope.get(SCOPE_KEY)
-                streamed = not any(n == b"content-length" for n, _ in message["headers"])
-                cost = cost_of(message["status"], info, streamed)
-                try:
-                    scope[RATE_STATE], headers = await self._charge(key, cost)
-                except Exception as error:  # the shared storage is down: answer, unlimited
-                    self._unavailable(error)
-                    headers = []
-                message["headers"] = [*message["headers"], *headers]
-            await send(message)
+    def empty(self, wait: int) -> list[tuple[bytes, bytes]]:
+        """The RateLimit headers of a refusal: nothing left for `wait` seconds."""
+        return [(b"ratelimit-policy", self.policy_header),
+                (b"ratelimit", f'"{self.windows[0].name}";r=0;t={wait}'.encode())]
 
-        # One client's requests run `concurrency` at a time; the rest wait their turn
-        # (cheaply), so one client cannot occupy every worker thread.
+    def turn(self, key: str) -> asyncio.Semaphore:
+        """One client's requests run `concurrency` at a time; the rest wait their turn
+        (cheaply), so one client cannot occupy every worker thread."""
         slot = self.slots.get(key)
         if slot is None:
             if len(self.slots) > 10_000:  # forget idle clients now and then
                 self.slots = {k: v for k, v in self.slots.items()
                               if v._value < self.concurrency}
             slot = self.slots[key] = asyncio.Semaphore(self.concurrency)
-        async with slot:  # no await on the way in while a slot is free
-            await self.app(scope, receive, charge)
+        return slot
+
+    async def charge(self, scope: Scope, key: str, status: int,
+                     headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+        """Charge an answer's cost; the RateLimit headers it goes out with."""
+        info: RequestInfo | None = scope.get(SCOPE_KEY)
+        if info is not None and info.cache == "hit":
+            cost = COST_CACHED
+        else:
+            streamed = not any(n == b"content-length" for n, _ in headers)
+            cost = cost_of(status, info, streamed)
+        try:
+            if self.local is not None:
+                scope[RATE_STATE], state = self._count(key, cost)
+            else:
+                scope[RATE_STATE], state = await self._charge(key, cost)
+        except Exception as error:  # the shared storage is down: answer, unlimited
+            self._unavailable(error)
+            return []
+        return [(b"ratelimit-policy", self.policy_header), (b"ratelimit", state)]
 
     def _unavailable(self, error: Exception) -> None:
         """Fail open: a Redis outage must not take the API down. Logged once a minute."""
@@ -141,38 +187,46 @@ class RateLimit:
             log.warning("rate-limit storage unavailable, answering without limits: %s",
                         type(error).__name__)
 
-    async def _charge(self, key: str, cost: int) -> tuple[str, list[tuple[bytes, bytes]]]:
-        states = []
+    def _count(self, key: str, cost: int) -> tuple[str, bytes]:
+        """Charge `cost` in this process's windows (memory://): no await, no lock."""
+        assert self.local is not None
         now = time.time()
-        for window in self.windows:
-            counter = f"{window.name}/{key}"
-            used = await self.storage.incr(counter, window.seconds, amount=cost)
-            ends = self.resets.get(counter, 0.0)
-            if ends <= now:  # a window this process has not seen yet: ask when it ends
-                if len(self.resets) > 100_000:
-                    self.resets = {k: v for k, v in self.resets.items() if v > now}
-                ends = self.resets[counter] = await self.storage.get_expiry(counter)
+        incr = self.local.incr
+        counts = [(*incr(w.prefix + key, w.seconds, cost, now), w) for w in self.windows]
+        return self._state(key, counts, now)
+
+    async def _charge(self, key: str, cost: int) -> tuple[str, bytes]:
+        """Charge `cost` in the shared storage's windows (Redis)."""
+        now = time.time()
+        counts = [(*await self._shared(f"{w.name}/{key}", w.seconds, cost, now), w)
+                  for w in self.windows]
+        return self._state(key, counts, now)
+
+    def _state(self, key: str, counts: list[tuple[int, float, Window]],
+               now: float) -> tuple[str, bytes]:
+        """The RateLimit header of the window nearest to empty; a spent client is refused
+        until its window starts again."""
+        nearest = None
+        for used, ends, window in counts:
             reset = max(1, math.ceil(ends - now))
             remaining = max(window.item.amount - used, 0)
-            states.append((remaining / window.item.amount, window, remaining, reset))
-            if remaining <= 0:  # spent: refused until the window starts again
+            if remaining <= 0:
                 self.spent[key] = max(self.spent.get(key, 0.0), now + reset)
-        _, window, remaining, reset = min(states, key=lambda s: s[0])  # the nearest to empty
-        state = f'"{window.name}";r={max(remaining, 0)};t={reset}'
-        return state, [(b"ratelimit-policy", self.policy_header), (b"ratelimit", state.encode())]
+            share = remaining / window.item.amount
+            if nearest is None or share < nearest[0]:
+                nearest = (share, window, remaining, reset)
+        assert nearest is not None
+        _, window, remaining, reset = nearest
+        state = f'"{window.name}";r={remaining};t={reset}'
+        return state, state.encode()
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send, until: float) -> None:
-        wait = max(1, math.ceil(until - time.time()))
-        error = ApiError(429, f"this client has used its request budget; retry in {wait} s "
-                              "(cached answers and 304s cost less)",
-                         headers={"Retry-After": str(wait)})
-
-        async def with_state(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [*message["headers"],
-                                      (b"ratelimit-policy", self.policy_header),
-                                      (b"ratelimit", f'"{self.windows[0].name}";r=0;t={wait}'
-                                       .encode())]
-            await send(message)
-
-        await ProblemResponse(error, scope["path"][:200])(scope, receive, with_state)
+    async def _shared(self, counter: str, seconds: int, cost: int,
+                      now: float) -> tuple[int, float]:
+        """Add `cost` in the shared storage (Redis); its count and when its window ends."""
+        used = int(await self.storage.incr(counter, seconds, amount=cost))
+        ends = self.resets.get(counter, 0.0)
+        if ends <= now:  # a window this process has not seen yet: ask when it ends
+            if len(self.resets) > 100_000:
+                self.resets = {k: v for k, v in self.resets.items() if v > now}
+            ends = self.resets[counter] = float(await self.storage.get_expiry(counter))
+        return used, ends

@@ -91,7 +91,8 @@ class Settings:
         "doc": "Seconds a client that keeps asking after a 429 waits for each further "
                "refusal (0: none)."})
     rate_limit_concurrency: int = field(default=2, metadata={
-        "doc": "Requests of one client computed at once per process; more wait their turn."})
+        "doc": "Requests of one client in flight at once per process (more wait their turn); "
+               "their work in worker threads runs one piece at a time."})
     rate_limit_storage: str = field(default="memory://", metadata={
         "doc": "Where budgets are counted: memory:// (one process) or "
                "async+redis://host:6379 (shared by every replica)."})

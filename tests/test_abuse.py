@@ -566,6 +566,76 @@ def test_downloads_are_bounded_per_client(big_export_url: str) -> None:
     assert streams.active == 3 and streams.clients == {"a": 2, "b": 1}
 
 
+def test_one_clients_work_runs_one_piece_at_a_time(sqlite_url: str,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A client firing many uncached requests at once gets one worker thread at a time
+    (two would not compute faster under the GIL, but delay the event loop that answers
+    everyone else); another client's work runs beside it, and the first client's cache
+    hits are answered while its own work is under way."""
+    from api.http import turns
+
+    lock = threading.Lock()
+    running, peak = [0], [0]
+    real = turns.run_sync
+
+    async def watched(fn: Any, *args: Any, abandon_on_cancel: bool = False) -> Any:
+        def work(*inner: Any) -> Any:
+            with lock:
+                running[0] += 1
+                peak[0] = max(peak[0], running[0])
+            try:
+                time.sleep(0.15)  # long enough for the others to be waiting meanwhile
+                return fn(*inner)
+            finally:
+                with lock:
+                    running[0] -= 1
+        return await real(work, *args, abandon_on_cancel=abandon_on_cancel)
+
+    monkeypatch.setattr(turns, "run_sync", watched)
+    app = make_app(sqlite_url, rate_limit="100000/minute", trusted_proxies="127.0.0.1",
+                   rate_limit_concurrency=8)
+    address = next(serve_iter := serve(app))
+
+    def fetch(path: str, client: str) -> tuple[int, float]:
+        started = time.perf_counter()
+        with socket.create_connection(address, timeout=20) as conn:
+            conn.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: {client}\r\n"
+                         "Connection: close\r\n\r\n".encode())
+            head = conn.recv(64)
+        return int(head.split(b" ")[1]), time.perf_counter() - started
+
+    def burst(clients: list[str]) -> list[tuple[int, float]]:
+        out: list[tuple[int, float]] = []
+        threads = [threading.Thread(target=lambda n=n, c=c: out.append(
+            fetch(f"/v1/metrics?limit={n + 1 + 10 * len(clients)}", c)))
+            for n, c in enumerate(clients)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        return out
+
+    try:
+        assert fetch("/v1/entities?limit=1", "203.0.113.9")[0] == 200  # cached from now on
+        peak[0] = 0
+        alone = burst(["203.0.113.9"] * 6)
+        assert [code for code, _ in alone] == [200] * 6
+        assert peak[0] == 1, peak  # six requests in flight, one piece of work at a time
+        peak[0] = 0
+        results: list[tuple[int, float]] = []
+        waiting = threading.Thread(target=lambda: results.extend(burst(["203.0.113.9"] * 4)))
+        waiting.start()
+        time.sleep(0.05)
+        code, took = fetch("/v1/entities?limit=1", "203.0.113.9")  # a hit, same client
+        assert code == 200 and took < 0.15, took  # not queued behind its own work
+        assert fetch("/v1/metrics?limit=99", "198.51.100.9")[0] == 200  # another client
+        waiting.join(30)
+        assert peak[0] == 2, peak  # the other client's work ran beside the first's
+    finally:
+        with contextlib.suppress(StopIteration):
+            next(serve_iter)
+
+
 def test_readiness_is_cached_and_rate_limited(sqlite_url: str) -> None:
     """8. 50 probes make at most a couple of database round trips, and cost budget."""
     app = make_app(sqlite_url, rate_limit="100/minute")

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-import anyio.to_thread
 import strawberry
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope
@@ -35,6 +34,7 @@ from api.http.negotiate import choose
 from api.http.render import dumps
 from api.http.representation import Rendered, RenderedResponse, not_modified
 from api.http.state import AppState, app_state
+from api.http.turns import offload
 
 STATIC = Path(__file__).resolve().parent / "static"
 EXPLORER = """<!doctype html><html lang="en"><head><meta charset="utf-8">
@@ -175,7 +175,7 @@ async def _abandoned_on_disconnect(receive: Receive, deadline: Deadline, fn: Any
     async with anyio.create_task_group() as group:
         group.start_soon(watch)
         try:
-            outcome.append(await anyio.to_thread.run_sync(fn, *args))
+            outcome.append(await offload(fn, *args))
         except Exception as error:  # raised below, outside the group (not as a group)
             outcome.append(error)
         group.cancel_scope.cancel()

@@ -23,7 +23,6 @@ from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import anyio.to_thread
 import pyarrow as pa
 from starlette.requests import Request
 from starlette.routing import Route
@@ -47,6 +46,7 @@ from api.http.representation import (
 )
 from api.http.state import AppState, app_state
 from api.http.streams import StreamResponse
+from api.http.turns import offload
 from api.services.context import QueryContext
 from api.services.exports import Export
 from api.services.params import Param
@@ -236,7 +236,7 @@ async def respond(request: Request, endpoint: Endpoint) -> ASGIApp:
             return answer  # an ASGI app of its own (a redirect, a file)
         done = answer if isinstance(answer, Rows) else (
             render(call, answer) if isinstance(answer, Document) or len(answer.content) < 65536
-            else await anyio.to_thread.run_sync(render, call, answer))
+            else await offload(render, call, answer))
     if isinstance(done, Rows):
         return stream(call, done)
     if not endpoint.cache:

@@ -7,7 +7,8 @@ and every answer leaves through one send wrapper.
 3. the budget: a client out of it gets a 429 (api/http/ratelimit.py);
 4. admission: a method no route has, a path longer than any route, or too many requests
    in flight is refused (api/http/admission.py);
-5. the client's turn (its requests run a few at a time), then the app: the response
+5. the client's turn (its requests run a few at a time, and their work in worker threads
+   one piece at a time: api/http/turns.py), then the app: the response
    cache answers hits, the router the rest; an unexpected error is a problem answer,
    logged in proportion (api/http/failures.py);
 6. on the way out, every answer gets the standard headers (CORS, security), is charged to
@@ -32,6 +33,7 @@ from api.http.failures import Failures
 from api.http.headers import PREFLIGHT, is_preflight, standard
 from api.http.ratelimit import Budget
 from api.http.render import ProblemResponse
+from api.http.turns import TURN
 
 
 class FrontDoor:
@@ -89,8 +91,13 @@ class FrontDoor:
             if key is None:
                 await self._inner(scope, receive, respond, rid, answer)
             else:
-                async with budget.turn(key):  # no await on the way in while one is free
-                    await self._inner(scope, receive, respond, rid, answer)
+                requests, work = budget.turn(key)
+                async with requests:  # no await on the way in while one is free
+                    token = TURN.set(work)  # this request's task only
+                    try:
+                        await self._inner(scope, receive, respond, rid, answer)
+                    finally:
+                        TURN.reset(token)
         finally:
             self.access.end(scope, rid, answer, time.perf_counter() - started)
 

@@ -100,7 +100,8 @@ class Budget:
                  exempt: Sequence[str], delay: float = 1.0, concurrency: int = 4) -> None:
         self.proxies, self.exempt = tuple(proxies), tuple(exempt)
         self.delay, self.concurrency = delay, concurrency
-        self.slots: dict[str, asyncio.Semaphore] = {}  # clients with requests in flight
+        # clients with requests in flight: (requests, work) semaphores
+        self.slots: dict[str, tuple[asyncio.Semaphore, asyncio.Semaphore]] = {}
         self.windows = windows(policy)
         # The library's asynchronous storages (a Redis round trip never blocks the event
         # loop), counted in fixed windows: one increment and one expiry read per answer.
@@ -149,16 +150,18 @@ class Budget:
         return [(b"ratelimit-policy", self.policy_header),
                 (b"ratelimit", f'"{self.windows[0].name}";r=0;t={wait}'.encode())]
 
-    def turn(self, key: str) -> asyncio.Semaphore:
-        """One client's requests run `concurrency` at a time; the rest wait their turn
-        (cheaply), so one client cannot occupy every worker thread."""
-        slot = self.slots.get(key)
-        if slot is None:
+    def turn(self, key: str) -> tuple[asyncio.Semaphore, asyncio.Semaphore]:
+        """One client's requests run `concurrency` at a time, the rest wait their turn
+        (cheaply); and its work in worker threads runs one piece at a time (the second
+        semaphore, taken by api/http/turns.py), so one client cannot crowd the GIL."""
+        slots = self.slots.get(key)
+        if slots is None:
             if len(self.slots) > 10_000:  # forget idle clients now and then
                 self.slots = {k: v for k, v in self.slots.items()
-                              if v._value < self.concurrency}
-            slot = self.slots[key] = asyncio.Semaphore(self.concurrency)
-        return slot
+                              if v[0]._value < self.concurrency}
+            slots = self.slots[key] = (asyncio.Semaphore(self.concurrency),
+                                       asyncio.Semaphore(1))
+        return slots
 
     async def charge(self, scope: Scope, key: str, status: int,
                      headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:

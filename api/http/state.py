@@ -8,7 +8,6 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 
-import anyio.to_thread
 from starlette.requests import HTTPConnection
 from starlette.types import Scope
 
@@ -18,6 +17,7 @@ from api.http.keys import etag_for, header, request_info
 from api.http.negotiate import accepts_gzip
 from api.http.representation import Headers, Rendered, RenderedResponse
 from api.http.streams import Streams
+from api.http.turns import offload
 from api.services.context import QueryContext
 from api.services.paging import CursorCodec, Totals
 from api.settings import Settings
@@ -118,7 +118,7 @@ class AppState:
         def work() -> T:
             with self.query() as ctx:
                 return fn(ctx, *args, **kwargs)
-        return await anyio.to_thread.run_sync(work)
+        return await offload(work)
 
 
 def offline_state(settings: Settings) -> AppState:

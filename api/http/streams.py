@@ -23,6 +23,7 @@ from api.errors import ApiError
 from api.http.keys import header
 from api.http.negotiate import accepts_gzip
 from api.http.representation import Headers, caching_headers, gzip_etag
+from api.http.turns import offload
 
 _END = object()
 
@@ -110,7 +111,7 @@ class StreamResponse:
 
     async def _pump(self, send: Send, coder: zlib._Compress | None) -> None:
         while True:
-            chunk: Any = await anyio.to_thread.run_sync(next, self.chunks, _END)
+            chunk: Any = await offload(next, self.chunks, _END)
             if chunk is _END:
                 break
             self.streams.rows += chunk.count(b"\n")

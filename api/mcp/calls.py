@@ -13,7 +13,6 @@ from collections.abc import Callable, Mapping
 from typing import Any, cast
 
 import anyio
-import anyio.to_thread
 import orjson
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
@@ -23,6 +22,7 @@ from starlette.requests import Request
 from api.errors import ApiError, bad_request
 from api.http.keys import request_info
 from api.http.state import AppState
+from api.http.turns import offload
 from api.mcp.provenance import NOT_HERE, Call, Links
 
 # The key the rate limiter charges extra units by (api/http/ratelimit.py `cost_of`): one
@@ -70,7 +70,7 @@ async def answer(ctx: Context, work: Work,
     try:
         with anyio.fail_after(settings.mcp_deadline_seconds):
             # Abandoned at the deadline: the statement timeout ends the thread's query.
-            document = await anyio.to_thread.run_sync(run, abandon_on_cancel=True)
+            document = await offload(run, abandon_on_cancel=True)
     except TimeoutError:
         raise ToolError(f"the call took longer than {settings.mcp_deadline_seconds:g} s and "
                         "was stopped; ask for less (fewer entities, years or entries)"

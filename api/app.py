@@ -13,6 +13,7 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from starlette.middleware.errors import ServerErrorMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse
 from starlette.routing import BaseRoute, Match, Route
@@ -109,6 +110,19 @@ def watch_process(metrics: Metrics, state: AppState) -> None:
     metrics.readers.append(read)
 
 
+class Service(Starlette):
+    """Starlette without its outermost layer, ServerErrorMiddleware: the front door
+    answers every unexpected error itself (api/http/failures.py), so that layer added
+    nothing but a send wrapper around every request, cache hits included."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        stack = super().build_middleware_stack()
+        if not isinstance(stack, ServerErrorMiddleware):  # starlette changed: say so
+            raise RuntimeError(f"expected ServerErrorMiddleware outermost, got {stack!r}")
+        inner: ASGIApp = stack.app
+        return inner
+
+
 def front_door(settings: Settings, cache: ResponseCache,
                metrics: Metrics | None = None) -> list[Middleware]:
     """The one front door every request passes, cache hits included (api/http/frontdoor.py:
@@ -120,7 +134,8 @@ def front_door(settings: Settings, cache: ResponseCache,
                     observe=metrics.observe if metrics else None)
     budget = Budget(settings.rate_limit, settings.rate_limit_storage, proxies,
                     exempt=("/health", "/metrics"), delay=settings.rate_limit_delay,
-                    concurrency=settings.rate_limit_concurrency)
+                    concurrency=settings.rate_limit_concurrency,
+                    threads=settings.work_threads)
     admission = Admission(settings.limit_concurrency, frozenset({"/graphql", "/mcp"}))
     return [
         Middleware(FrontDoor, access=access, budget=budget, admission=admission,
@@ -175,7 +190,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     cache = ResponseCache(settings.cache_max_entries, settings.cache_max_bytes,
                           settings.cache_max_entry_bytes, settings.cache_max_age)
     metrics = Metrics(API_VERSION, db.version) if settings.metrics else None
-    app = Starlette(
+    app = Service(
         lifespan=lifespan,
         routes=routes(),
         middleware=front_door(settings, cache, metrics),

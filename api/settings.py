@@ -90,9 +90,13 @@ class Settings:
     rate_limit_delay: float = field(default=1.0, metadata={
         "doc": "Seconds a client that keeps asking after a 429 waits for each further "
                "refusal (0: none)."})
-    rate_limit_concurrency: int = field(default=2, metadata={
-        "doc": "Requests of one client in flight at once per process (more wait their turn); "
-               "their work in worker threads runs one piece at a time."})
+    rate_limit_concurrency: int = field(default=1, metadata={
+        "doc": "Pieces of one client's work (a query and its rendering, a GraphQL execution, "
+               "a download's next chunk) run at once per process; more wait their turn. Its "
+               "cache hits are not held up."})
+    work_threads: int = field(default=4, metadata={
+        "doc": "Pieces of work run at once per process, all clients together (threads "
+               "share one interpreter lock: more add waiting, not speed)."})
     rate_limit_storage: str = field(default="memory://", metadata={
         "doc": "Where budgets are counted: memory:// (one process) or "
                "async+redis://host:6379 (shared by every replica)."})

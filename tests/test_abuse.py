@@ -6,6 +6,7 @@ Each test is one of the failures seen on the public internet, turned into a chec
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import logging
 import os
@@ -570,15 +571,16 @@ def test_one_clients_work_runs_one_piece_at_a_time(sqlite_url: str,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     """A client firing many uncached requests at once gets one worker thread at a time
     (two would not compute faster under the GIL, but delay the event loop that answers
-    everyone else); another client's work runs beside it, and the first client's cache
-    hits are answered while its own work is under way."""
+    everyone else); another client's work runs beside it, the first client's cache hits
+    are answered while its own work is under way, and the process runs at most
+    `work_threads` pieces at once whoever asks."""
     from api.http import turns
 
     lock = threading.Lock()
     running, peak = [0], [0]
     real = turns.run_sync
 
-    async def watched(fn: Any, *args: Any, abandon_on_cancel: bool = False) -> Any:
+    async def watched(fn: Any, *args: Any, **options: Any) -> Any:
         def work(*inner: Any) -> Any:
             with lock:
                 running[0] += 1
@@ -589,11 +591,11 @@ def test_one_clients_work_runs_one_piece_at_a_time(sqlite_url: str,
             finally:
                 with lock:
                     running[0] -= 1
-        return await real(work, *args, abandon_on_cancel=abandon_on_cancel)
+        return await real(work, *args, **options)
 
     monkeypatch.setattr(turns, "run_sync", watched)
     app = make_app(sqlite_url, rate_limit="100000/minute", trusted_proxies="127.0.0.1",
-                   rate_limit_concurrency=8)
+                   work_threads=2)
     address = next(serve_iter := serve(app))
 
     def fetch(path: str, client: str) -> tuple[int, float]:
@@ -604,11 +606,12 @@ def test_one_clients_work_runs_one_piece_at_a_time(sqlite_url: str,
             head = conn.recv(64)
         return int(head.split(b" ")[1]), time.perf_counter() - started
 
+    asked = itertools.count(1)  # every burst's URLs new: uncached
+
     def burst(clients: list[str]) -> list[tuple[int, float]]:
         out: list[tuple[int, float]] = []
-        threads = [threading.Thread(target=lambda n=n, c=c: out.append(
-            fetch(f"/v1/metrics?limit={n + 1 + 10 * len(clients)}", c)))
-            for n, c in enumerate(clients)]
+        asks = [(f"/v1/metrics?limit={next(asked)}", client) for client in clients]
+        threads = [threading.Thread(target=lambda a=a: out.append(fetch(*a))) for a in asks]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -631,6 +634,10 @@ def test_one_clients_work_runs_one_piece_at_a_time(sqlite_url: str,
         assert fetch("/v1/metrics?limit=99", "198.51.100.9")[0] == 200  # another client
         waiting.join(30)
         assert peak[0] == 2, peak  # the other client's work ran beside the first's
+        peak[0] = 0
+        crowd = burst(["192.0.2.1", "192.0.2.2", "192.0.2.3"] * 2)
+        assert [code for code, _ in crowd] == [200] * 6
+        assert peak[0] == 2, peak  # three clients, two worker threads for the process
     finally:
         with contextlib.suppress(StopIteration):
             next(serve_iter)

@@ -7,8 +7,8 @@ and every answer leaves through one send wrapper.
 3. the budget: a client out of it gets a 429 (api/http/ratelimit.py);
 4. admission: a method no route has, a path longer than any route, or too many requests
    in flight is refused (api/http/admission.py);
-5. the client's turn (its requests run a few at a time, and their work in worker threads
-   one piece at a time: api/http/turns.py), then the app: the response
+5. the client's turn at the worker threads (its work runs a piece at a time, the
+   process's a few at a time: api/http/turns.py), then the app: the response
    cache answers hits, the router the rest; an unexpected error is a problem answer,
    logged in proportion (api/http/failures.py);
 6. on the way out, every answer gets the standard headers (CORS, security), is charged to
@@ -88,16 +88,11 @@ class FrontDoor:
             if error is not None:
                 await ProblemResponse(error, scope["path"][:200])(scope, receive, respond)
                 return
-            if key is None:
+            token = TURN.set(budget.anonymous if key is None else budget.turn(key))
+            try:  # the turn is this request's task's only
                 await self._inner(scope, receive, respond, rid, answer)
-            else:
-                requests, work = budget.turn(key)
-                async with requests:  # no await on the way in while one is free
-                    token = TURN.set(work)  # this request's task only
-                    try:
-                        await self._inner(scope, receive, respond, rid, answer)
-                    finally:
-                        TURN.reset(token)
+            finally:
+                TURN.reset(token)
         finally:
             self.access.end(scope, rid, answer, time.perf_counter() - started)
 

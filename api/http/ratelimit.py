@@ -31,6 +31,7 @@ from starlette.types import Scope
 from api.errors import ApiError
 from api.http.clients import Network, budget_key, client_address
 from api.http.keys import SCOPE_KEY, RequestInfo
+from api.http.turns import Turn
 
 log = logging.getLogger("dti.ratelimit")
 COST_CACHED, COST_COMPUTED, COST_STREAM, COST_CLIENT_ERROR = 1, 4, 20, 2
@@ -93,15 +94,17 @@ class LocalWindows:
 
 
 class Budget:
-    """Every client's budget: who is out of it, what an answer costs, and how many of one
-    client's requests run at once. The front door (api/http/frontdoor.py) asks it."""
+    """Every client's budget: who is out of it, what an answer costs, and how much of its
+    work runs at once. The front door (api/http/frontdoor.py) asks it."""
 
     def __init__(self, policy: str, storage: str, proxies: Sequence[Network],
-                 exempt: Sequence[str], delay: float = 1.0, concurrency: int = 4) -> None:
+                 exempt: Sequence[str], delay: float = 1.0, concurrency: int = 1,
+                 threads: int = 4) -> None:
         self.proxies, self.exempt = tuple(proxies), tuple(exempt)
         self.delay, self.concurrency = delay, concurrency
-        # clients with requests in flight: (requests, work) semaphores
-        self.slots: dict[str, tuple[asyncio.Semaphore, asyncio.Semaphore]] = {}
+        self.threads = anyio.CapacityLimiter(max(threads, 1))  # the process's, for work
+        self.anonymous = Turn(None, self.threads)  # requests no budget applies to
+        self.slots: dict[str, Turn] = {}  # clients with work under way, and their turns
         self.windows = windows(policy)
         # The library's asynchronous storages (a Redis round trip never blocks the event
         # loop), counted in fixed windows: one increment and one expiry read per answer.
@@ -150,18 +153,16 @@ class Budget:
         return [(b"ratelimit-policy", self.policy_header),
                 (b"ratelimit", f'"{self.windows[0].name}";r=0;t={wait}'.encode())]
 
-    def turn(self, key: str) -> tuple[asyncio.Semaphore, asyncio.Semaphore]:
-        """One client's requests run `concurrency` at a time, the rest wait their turn
-        (cheaply); and its work in worker threads runs one piece at a time (the second
-        semaphore, taken by api/http/turns.py), so one client cannot crowd the GIL."""
-        slots = self.slots.get(key)
-        if slots is None:
+    def turn(self, key: str) -> Turn:
+        """The client's turn at the worker threads: `concurrency` pieces of its work at
+        once, the rest wait (api/http/turns.py), so one client cannot crowd the GIL."""
+        turn = self.slots.get(key)
+        if turn is None:
             if len(self.slots) > 10_000:  # forget idle clients now and then
                 self.slots = {k: v for k, v in self.slots.items()
-                              if v[0]._value < self.concurrency}
-            slots = self.slots[key] = (asyncio.Semaphore(self.concurrency),
-                                       asyncio.Semaphore(1))
-        return slots
+                              if v.client is not None and v.client._value < self.concurrency}
+            turn = self.slots[key] = Turn(asyncio.Semaphore(self.concurrency), self.threads)
+        return turn
 
     async def charge(self, scope: Scope, key: str, status: int,
                      headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:

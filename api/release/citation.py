@@ -11,16 +11,9 @@ from __future__ import annotations
 
 from importlib import metadata
 
-from api.release.documents import ABOUT_EN, AUTHOR, KEYWORDS, TITLE_EN
+from api.release.documents import ABOUT_EN, AUTHOR, DATA_LICENCE, KEYWORDS, TITLE_EN
 from api.release.identity import Identity
 
-DATA_LICENCE = ("Code and compilation: MIT. The figures belong to their publishers (chiefly "
-                "the Ministry of Information and Communications / Ministry of Science and "
-                "Technology, dti.gov.vn, and the Vietnamese press): cite the source of each "
-                "figure you use, as data/sources.csv and every figure's source_id give it. "
-                "Province boundaries used for maps (geoBoundaries, Runfola et al. 2020, from "
-                "Open Development Mekong), in geo/ with their own data package, are "
-                "CC BY-SA 4.0, and anything drawn from them is shared under CC BY-SA 4.0.")
 MESSAGE = ("If you use this dataset, cite this release (preferred-citation) and the source "
            "of each figure you use (data/sources.csv; /v1/sources/{id}).")
 FORMATS = ("bibtex", "apa", "cff")

@@ -38,6 +38,14 @@ TIER_RULE = ("When sources disagree, every value is kept (claims.csv) and the se
 KEYWORDS = ["Vietnam", "Việt Nam", "digital transformation", "chuyển đổi số", "DTI",
             "provinces", "ministries", "e-government", "open data"]
 AUTHOR = "DTI Open Data developers"
+DATA_LICENCE = ("Code and compilation: MIT. The figures belong to their publishers (chiefly "
+                "the Ministry of Information and Communications / Ministry of Science and "
+                "Technology, dti.gov.vn, and the Vietnamese press): cite the source of each "
+                "figure you use, as data/sources.csv and every figure's source_id give it. "
+                "Province boundaries used for maps (geoBoundaries, Runfola et al. 2020, from "
+                "Open Development Mekong), in geo/ with their own data package, are "
+                "CC BY-SA 4.0, and anything drawn from them is shared under CC BY-SA 4.0.")
+
 
 
 class Table(Protocol):
@@ -62,8 +70,6 @@ def tools() -> str:
 
 def parquet_metadata(who: Identity, public_url: str) -> dict[str, str]:
     """Key-value metadata of every Parquet file of the release."""
-    from api.release.citation import DATA_LICENCE
-
     return {"dti:title": TITLE_EN, "dti:version": who.version, "dti:created": who.created,
             "dti:licence": DATA_LICENCE, "dti:source": public_url or "DTI Open Data",
             "dti:sources": "data/sources.csv: the public page of every figure"}

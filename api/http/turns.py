@@ -14,6 +14,7 @@ request. Measured by `bench/run --abuse` and recorded in the README's Performanc
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -40,9 +41,6 @@ async def offload(fn: Callable[..., T], *args: object, abandon_on_cancel: bool =
     turn = TURN.get()
     if turn is None:
         return await run_sync(fn, *args, abandon_on_cancel=abandon_on_cancel)
-    if turn.client is None:
-        return await run_sync(fn, *args, abandon_on_cancel=abandon_on_cancel,
-                              limiter=turn.threads)
-    async with turn.client:
+    async with turn.client or contextlib.nullcontext():
         return await run_sync(fn, *args, abandon_on_cancel=abandon_on_cancel,
                               limiter=turn.threads)

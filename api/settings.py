@@ -94,7 +94,7 @@ class Settings:
         "doc": "Pieces of one client's work (a query and its rendering, a GraphQL execution, "
                "a download's next chunk) run at once per process; more wait their turn. Its "
                "cache hits are not held up."})
-    work_threads: int = field(default=8, metadata={
+    work_threads: int = field(default=40, metadata={
         "doc": "Pieces of work run at once per process, all clients together. Fewer threads "
                "compute more (uncached REST 669, 561, 447 a second with 1, 2, 4), but queue "
                "short answers behind long ones: with 4 clients sending heavy GraphQL, another "

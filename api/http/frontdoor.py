@@ -8,7 +8,7 @@ and every answer leaves through one send wrapper.
 4. admission: a method no route has, a path longer than any route, or too many requests
    in flight is refused (api/http/admission.py);
 5. the client's turn at the worker threads (its work runs a piece at a time, the
-   process's a few at a time: api/http/turns.py), then the app: the response
+   process's up to DTI_WORK_THREADS: api/http/turns.py), then the app: the response
    cache answers hits, the router the rest; an unexpected error is a problem answer,
    logged in proportion (api/http/failures.py);
 6. on the way out, every answer gets the standard headers (CORS, security), is charged to

@@ -99,7 +99,7 @@ class Budget:
 
     def __init__(self, policy: str, storage: str, proxies: Sequence[Network],
                  exempt: Sequence[str], delay: float = 1.0, concurrency: int = 1,
-                 threads: int = 8) -> None:
+                 threads: int = 40) -> None:
         self.proxies, self.exempt = tuple(proxies), tuple(exempt)
         self.delay, self.concurrency = delay, concurrency
         self.threads = anyio.CapacityLimiter(max(threads, 1))  # the process's, for work

@@ -1,4 +1,4 @@
-"""Work off the event loop: one client's a piece at a time, the process's a few at a time.
+"""Work off the event loop: one client's a piece at a time, the process's bounded.
 
 Answers are computed in worker threads, and the threads of one process share one GIL:
 more threads computing at once give no more speed, but each one that wants the GIL
@@ -6,7 +6,7 @@ delays the event loop, which answers every cache hit. So every piece of work off
 a request (a query and its rendering, a GraphQL execution, a download's next chunk) waits
 here for two things: its client's turn (the front door sets `TURN` for the request's
 task; `DTI_RATE_LIMIT_CONCURRENCY` pieces per client, 1 by default) and a worker thread of
-the process's few (`DTI_WORK_THREADS`). A client's other requests (cache hits, a page
+the process's (`DTI_WORK_THREADS`, 40). A client's other requests (cache hits, a page
 while its download runs) are not held up: the turn is taken per piece of work, not per
 request. Measured by `bench/run --abuse` and recorded in the README's Performance section.
 """

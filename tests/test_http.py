@@ -30,6 +30,22 @@ def test_cache_key_ignores_parameter_order_but_not_values() -> None:
     assert len(request_key(scope(b"q=" + b"x" * 60_000))) == 64
 
 
+def test_remembered_keys_are_the_keys_and_the_memory_is_bounded() -> None:
+    import api.http.keys as keys
+
+    keys._memo.clear()
+    asked = [scope(b"year=%d&limit=5" % y, accept="text/csv") for y in range(3000)]
+    first = [request_key(s) for s in asked]
+    assert 0 < len(keys._memo) <= keys.MEMO_ENTRIES
+    again = [request_key(s) for s in asked]  # some remembered, some keyed afresh
+    keys._memo.clear()
+    assert first == again == [request_key(s) for s in asked]
+    request_key(scope(b"q=" + b"x" * 600))
+    assert not any(len(sent[2]) > keys.MEMO_INPUT for sent in keys._memo)
+    body = scope(method="POST", path="/graphql", content_type="application/json")
+    assert request_key(body, b"{}") == request_key(body, b"{}") != request_key(body, b"{ }")
+
+
 def test_etags_follow_version_and_key() -> None:
     a = etag_for("v1", "k1")
     assert a == etag_for("v1", "k1") and a != etag_for("v2", "k1") and a != etag_for("v1", "k2")
@@ -77,6 +93,25 @@ def test_response_cache_is_bounded_by_entries_and_bytes_keys_included() -> None:
     off = ResponseCache(max_entries=0, max_bytes=5_000)
     off.put("k", entry(1))
     assert off.get("k") is None
+
+
+def test_response_cache_evicts_the_least_recently_used_and_drops_expired_entries(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import api.http.cache as cache_module
+
+    clock = [1000.0]
+    monkeypatch.setattr(cache_module.time, "monotonic", lambda: clock[0])
+    entry = Rendered.build(b"x" * 100, '"e"', "application/json", 60, compress=False)
+    cache = ResponseCache(max_entries=2, max_bytes=100_000, ttl=10)
+    cache.put("a", entry)
+    cache.put("b", entry)
+    assert cache.get("a") is entry  # "a" is now the most recently used
+    cache.put("c", entry)
+    assert cache.get("b") is None and cache.get("a") is entry and cache.get("c") is entry
+    clock[0] += 11
+    assert cache.get("a") is None and cache.stats == (1, entry.size + KEY_BYTES)
+    cache.put("d", entry)  # "c" expired: dropped when an answer is added
+    assert cache.stats == (1, entry.size + KEY_BYTES) and cache.get("d") is entry
 
 
 PER_REQUEST = (b"x-request-id", b"ratelimit")  # this request's id, the budget left now

@@ -104,7 +104,7 @@ class LineWriter:
 
     def __init__(self, stream: IO[bytes] | None = None) -> None:
         self.stream = stream or buffered_stdout()
-        self._second, self._stamp = -1, ""
+        self._second, self._stamp, self._milli, self._now = -1, "", -1, ""
         _STREAMS.add(self.stream)
         if not _FLUSHER:
             _FLUSHER.append(threading.Thread(target=_flush_forever, daemon=True,
@@ -112,14 +112,17 @@ class LineWriter:
             _FLUSHER[0].start()
 
     def now(self) -> str:
-        """ISO time to the millisecond; the seconds part formatted once per second."""
-        moment = time.time()
-        second = int(moment)
-        if second != self._second:
-            self._second = second
-            self._stamp = dt.datetime.fromtimestamp(second, dt.UTC).strftime(
-                "%Y-%m-%dT%H:%M:%S")
-        return f"{self._stamp}.{int((moment - second) * 1000):03d}Z"
+        """ISO time to the millisecond, formatted once per millisecond (the seconds part
+        once per second): several lines a millisecond share one string."""
+        milli = int(time.time() * 1000)
+        if milli != self._milli:
+            self._milli, second = milli, milli // 1000
+            if second != self._second:
+                self._second = second
+                self._stamp = dt.datetime.fromtimestamp(second, dt.UTC).strftime(
+                    "%Y-%m-%dT%H:%M:%S")
+            self._now = f"{self._stamp}.{milli % 1000:03d}Z"
+        return self._now
 
     def write(self, line: bytes) -> None:
         self.stream.write(line + b"\n")

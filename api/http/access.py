@@ -139,7 +139,11 @@ class Access:
 
     def begin(self, scope: Scope) -> str:
         """The request's id (the client's plain token, else a new one) and its client."""
-        given = next((v for n, v in scope["headers"] if n == b"x-request-id"), b"")
+        given = b""
+        for name, value in scope["headers"]:
+            if name == b"x-request-id":
+                given = value
+                break
         rid = given.decode() if VALID_ID.fullmatch(given) else f"{PROCESS}{next(COUNTER):x}"
         scope[REQUEST_ID] = rid
         scope[CLIENT] = client_address(scope, self.proxies)

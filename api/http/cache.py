@@ -131,11 +131,14 @@ class ResponseCacheMiddleware:
 
     async def _read(self, receive: Receive) -> tuple[bytes | None, Receive]:
         """Read a body of at most max_body bytes whole; hand on an equivalent receive."""
+        first = await receive()
+        if first["type"] == "http.request" and not first.get("more_body", False):
+            body = first.get("body", b"")  # the usual request: its body in one message
+            return (body if len(body) <= self.max_body else None), _replay([first], receive)
         chunks: list[bytes] = []
         messages: list[Message] = []
-        size, more = 0, True
-        while more and size <= self.max_body:
-            message = await receive()
+        size, more, message = 0, True, first
+        while True:
             messages.append(message)
             if message["type"] != "http.request":
                 break
@@ -143,10 +146,18 @@ class ResponseCacheMiddleware:
             chunks.append(chunk)
             size += len(chunk)
             more = message.get("more_body", False)
-        pending = list(messages)
-
-        async def replay() -> Message:
-            return pending.pop(0) if pending else await receive()
-
+            if not more or size > self.max_body:
+                break
+            message = await receive()
         complete = not more and messages[-1]["type"] == "http.request"
-        return (b"".join(chunks) if complete and size <= self.max_body else None), replay
+        return (b"".join(chunks) if complete and size <= self.max_body else None), \
+            _replay(messages, receive)
+
+
+def _replay(messages: list[Message], receive: Receive) -> Receive:
+    """A receive that gives these messages again, then the connection's own."""
+    pending = list(messages)
+
+    async def replay() -> Message:
+        return pending.pop(0) if pending else await receive()
+    return replay

@@ -88,24 +88,19 @@ class FrontDoor:
             if error is not None:
                 await ProblemResponse(error, scope["path"][:200])(scope, receive, respond)
                 return
+            # the app (the response cache, then the router), counted in flight, in the
+            # client's turn (this request's task's only); an unexpected error is answered
+            # as a problem while nothing has been sent
             token = TURN.set(budget.anonymous if key is None else budget.turn(key))
-            try:  # the turn is this request's task's only
-                await self._inner(scope, receive, respond, rid, answer)
+            self.admission.active += 1
+            try:
+                await self.app(scope, receive, respond)
+            except Exception as error:
+                problem = self.failures.report(scope, rid, error)
+                if not answer[0]:  # else too late for another answer: the connection closes
+                    await problem(scope, receive, respond)
             finally:
+                self.admission.active -= 1
                 TURN.reset(token)
         finally:
             self.access.end(scope, rid, answer, time.perf_counter() - started)
-
-    async def _inner(self, scope: Scope, receive: Receive, send: Send, rid: str,
-                     answer: list[Any]) -> None:
-        """The app (the response cache, then the router), counted in flight; an
-        unexpected error is answered as a problem while nothing has been sent."""
-        self.admission.active += 1
-        try:
-            await self.app(scope, receive, send)
-        except Exception as error:
-            problem = self.failures.report(scope, rid, error)
-            if not answer[0]:  # else too late for another answer: the connection closes
-                await problem(scope, receive, send)
-        finally:
-            self.admission.active -= 1

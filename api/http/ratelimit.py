@@ -20,7 +20,7 @@ import logging
 import math
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import anyio
@@ -44,15 +44,14 @@ RATE_STATE = "dti.ratelimit"  # the RateLimit header sent, for the access log
 class Window:
     name: str
     item: RateLimitItem
+    seconds: int = field(init=False)  # read for every answer: worked out once
+    amount: int = field(init=False)
+    prefix: str = field(init=False)  # its counters' names start with it
 
-    @property
-    def seconds(self) -> int:
-        return int(self.item.get_expiry())
-
-    @property
-    def prefix(self) -> str:
-        """Its counters' names start with it."""
-        return f"{self.name}/"
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "seconds", int(self.item.get_expiry()))
+        object.__setattr__(self, "amount", int(self.item.amount))
+        object.__setattr__(self, "prefix", f"{self.name}/")
 
 
 def windows(policy: str) -> tuple[Window, ...]:
@@ -116,7 +115,7 @@ class Budget:
         self.local = LocalWindows() if uri.split("://")[0] == "async+memory" else None
         self.storage: Any = None if self.local else storage_from_string(uri, **options)
         self.policy_header = ", ".join(
-            f'"{w.name}";q={w.item.amount};w={w.seconds}' for w in self.windows).encode()
+            f'"{w.name}";q={w.amount};w={w.seconds}' for w in self.windows).encode()
         # Clients known to be out of budget, until when: spares the storage a round trip.
         self.spent: dict[str, float] = {}
         self.resets: dict[str, float] = {}  # counter -> when its window ends (from storage)
@@ -202,7 +201,7 @@ class Budget:
     async def _charge(self, key: str, cost: int) -> tuple[str, bytes]:
         """Charge `cost` in the shared storage's windows (Redis)."""
         now = time.time()
-        counts = [(*await self._shared(f"{w.name}/{key}", w.seconds, cost, now), w)
+        counts = [(*await self._shared(w.prefix + key, w.seconds, cost, now), w)
                   for w in self.windows]
         return self._state(key, counts, now)
 
@@ -210,18 +209,19 @@ class Budget:
                now: float) -> tuple[str, bytes]:
         """The RateLimit header of the window nearest to empty; a spent client is refused
         until its window starts again."""
-        nearest = None
+        nearest: tuple[float, int, float, Window] | None = None
         for used, ends, window in counts:
-            reset = max(1, math.ceil(ends - now))
-            remaining = max(window.item.amount - used, 0)
+            remaining = window.amount - used
             if remaining <= 0:
-                self.spent[key] = max(self.spent.get(key, 0.0), now + reset)
-            share = remaining / window.item.amount
+                remaining = 0
+                self.spent[key] = max(self.spent.get(key, 0.0),
+                                      now + max(1, math.ceil(ends - now)))
+            share = remaining / window.amount
             if nearest is None or share < nearest[0]:
-                nearest = (share, window, remaining, reset)
+                nearest = (share, remaining, ends, window)
         assert nearest is not None
-        _, window, remaining, reset = nearest
-        state = f'"{window.name}";r={remaining};t={reset}'
+        _, remaining, ends, window = nearest
+        state = f'"{window.name}";r={remaining};t={max(1, math.ceil(ends - now))}'
         return state, state.encode()
 
     async def _shared(self, counter: str, seconds: int, cost: int,

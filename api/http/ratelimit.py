@@ -54,6 +54,9 @@ class Window:
         object.__setattr__(self, "prefix", f"{self.name}/")
 
 
+Nearest = tuple[float, int, float, Window]  # share left, units left, window end, window
+
+
 def windows(policy: str) -> tuple[Window, ...]:
     """`6000/minute;1200/10 seconds` -> named windows ("minute", "10s")."""
     out = []
@@ -82,14 +85,12 @@ class LocalWindows:
     def __init__(self) -> None:
         self.counts: dict[str, list[float]] = {}  # counter -> [when its window ends, used]
 
-    def incr(self, counter: str, seconds: int, amount: int, now: float) -> tuple[int, float]:
-        found = self.counts.get(counter)
-        if found is None or found[0] <= now:
-            if len(self.counts) > 100_000:  # forget ended windows now and then
-                self.counts = {k: v for k, v in self.counts.items() if v[0] > now}
-            found = self.counts[counter] = [now + seconds, 0.0]
-        found[1] += amount
-        return int(found[1]), found[0]
+    def start(self, counter: str, seconds: int, now: float) -> list[float]:
+        """A new window for this counter, from now."""
+        if len(self.counts) > 100_000:  # forget ended windows now and then
+            self.counts = {k: v for k, v in self.counts.items() if v[0] > now}
+        found = self.counts[counter] = [now + seconds, 0.0]
+        return found
 
 
 class Budget:
@@ -194,31 +195,41 @@ class Budget:
         """Charge `cost` in this process's windows (memory://): no await, no lock."""
         assert self.local is not None
         now = time.time()
-        incr = self.local.incr
-        counts = [(*incr(w.prefix + key, w.seconds, cost, now), w) for w in self.windows]
-        return self._state(key, counts, now)
+        counts = self.local.counts
+        nearest: Nearest | None = None
+        for window in self.windows:
+            counter = window.prefix + key
+            found = counts.get(counter)
+            if found is None or found[0] <= now:
+                found = self.local.start(counter, window.seconds, now)
+            found[1] += cost
+            nearest = self._weigh(key, int(found[1]), found[0], window, now, nearest)
+        return self._header(nearest, now)
 
     async def _charge(self, key: str, cost: int) -> tuple[str, bytes]:
         """Charge `cost` in the shared storage's windows (Redis)."""
         now = time.time()
-        counts = [(*await self._shared(w.prefix + key, w.seconds, cost, now), w)
-                  for w in self.windows]
-        return self._state(key, counts, now)
+        nearest: Nearest | None = None
+        for window in self.windows:
+            used, ends = await self._shared(window.prefix + key, window.seconds, cost, now)
+            nearest = self._weigh(key, used, ends, window, now, nearest)
+        return self._header(nearest, now)
 
-    def _state(self, key: str, counts: list[tuple[int, float, Window]],
-               now: float) -> tuple[str, bytes]:
-        """The RateLimit header of the window nearest to empty; a spent client is refused
-        until its window starts again."""
-        nearest: tuple[float, int, float, Window] | None = None
-        for used, ends, window in counts:
-            remaining = window.amount - used
-            if remaining <= 0:
-                remaining = 0
-                self.spent[key] = max(self.spent.get(key, 0.0),
-                                      now + max(1, math.ceil(ends - now)))
-            share = remaining / window.amount
-            if nearest is None or share < nearest[0]:
-                nearest = (share, remaining, ends, window)
+    def _weigh(self, key: str, used: int, ends: float, window: Window, now: float,
+               nearest: Nearest | None) -> Nearest:
+        """The window nearest to empty so far; a spent client is refused until its window
+        starts again."""
+        remaining = window.amount - used
+        if remaining <= 0:
+            remaining = 0
+            self.spent[key] = max(self.spent.get(key, 0.0), now + max(1, math.ceil(ends - now)))
+        share = remaining / window.amount
+        return (share, remaining, ends, window) if nearest is None or share < nearest[0] \
+            else nearest
+
+    @staticmethod
+    def _header(nearest: Nearest | None, now: float) -> tuple[str, bytes]:
+        """The RateLimit header of the window nearest to empty."""
         assert nearest is not None
         _, remaining, ends, window = nearest
         state = f'"{window.name}";r={remaining};t={max(1, math.ceil(ends - now))}'

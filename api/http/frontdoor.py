@@ -95,8 +95,8 @@ class FrontDoor:
             self.admission.active += 1
             try:
                 await self.app(scope, receive, respond)
-            except Exception as error:
-                problem = self.failures.report(scope, rid, error)
+            except Exception as failure:
+                problem = self.failures.report(scope, rid, failure)
                 if not answer[0]:  # else too late for another answer: the connection closes
                     await problem(scope, receive, respond)
             finally:

@@ -94,11 +94,12 @@ class Settings:
         "doc": "Pieces of one client's work (a query and its rendering, a GraphQL execution, "
                "a download's next chunk) run at once per process; more wait their turn. Its "
                "cache hits are not held up."})
-    work_threads: int = field(default=40, metadata={
-        "doc": "Pieces of work run at once per process, all clients together. Fewer threads "
-               "compute more (uncached REST 669, 561, 447 a second with 1, 2, 4), but queue "
-               "short answers behind long ones: with 4 clients sending heavy GraphQL, another "
-               "client's uncached answer took 325 ms p50 with 2, 24 ms with 8, 18 ms with 40."})
+    work_threads: int = field(default=4, metadata={
+        "doc": "Worker threads per process, all clients together, in two lanes of half each: "
+               "clients that kept threads busy lately work in one, everyone else in the other "
+               "(api/http/turns.py). Fewer threads compute more under the GIL (uncached REST "
+               "1.25x a plain handler with 2, 0.86x with 40); the lanes keep a client that "
+               "asks now and then from queueing behind heavy ones."})
     rate_limit_storage: str = field(default="memory://", metadata={
         "doc": "Where budgets are counted: memory:// (one process) or "
                "async+redis://host:6379 (shared by every replica)."})

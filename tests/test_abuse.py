@@ -571,9 +571,10 @@ def test_one_clients_work_runs_one_piece_at_a_time(sqlite_url: str,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     """A client firing many uncached requests at once gets one worker thread at a time
     (two would not compute faster under the GIL, but delay the event loop that answers
-    everyone else); another client's work runs beside it, the first client's cache hits
-    are answered while its own work is under way, and the process runs at most
-    `work_threads` pieces at once whoever asks."""
+    everyone else); having kept a thread busy, it works in the busy lane and another
+    client's work runs beside it in the quick lane, the first client's cache hits are
+    answered while its own work is under way, and new clients share the quick lane's
+    threads (half of `work_threads`) whoever asks."""
     from api.http import turns
 
     lock = threading.Lock()
@@ -595,7 +596,7 @@ def test_one_clients_work_runs_one_piece_at_a_time(sqlite_url: str,
 
     monkeypatch.setattr(turns, "run_sync", watched)
     app = make_app(sqlite_url, rate_limit="100000/minute", trusted_proxies="127.0.0.1",
-                   work_threads=2)
+                   work_threads=4)
     address = next(serve_iter := serve(app))
 
     def fetch(path: str, client: str) -> tuple[int, float]:
@@ -624,6 +625,9 @@ def test_one_clients_work_runs_one_piece_at_a_time(sqlite_url: str,
         alone = burst(["203.0.113.9"] * 6)
         assert [code for code, _ in alone] == [200] * 6
         assert peak[0] == 1, peak  # six requests in flight, one piece of work at a time
+        budget = app.user_middleware[0].kwargs["budget"]
+        turn = next(t for k, t in budget.slots.items() if "203.0.113.9" in k)
+        assert turn.lane() is budget.lanes.busy  # 0.9 s of work: the busy lane
         peak[0] = 0
         results: list[tuple[int, float]] = []
         waiting = threading.Thread(target=lambda: results.extend(burst(["203.0.113.9"] * 4)))
@@ -637,7 +641,7 @@ def test_one_clients_work_runs_one_piece_at_a_time(sqlite_url: str,
         peak[0] = 0
         crowd = burst(["192.0.2.1", "192.0.2.2", "192.0.2.3"] * 2)
         assert [code for code, _ in crowd] == [200] * 6
-        assert peak[0] == 2, peak  # three clients, two worker threads for the process
+        assert peak[0] == 2, peak  # three new clients, the quick lane's two threads
     finally:
         with contextlib.suppress(StopIteration):
             next(serve_iter)

@@ -31,7 +31,7 @@ from starlette.types import Scope
 from api.errors import ApiError
 from api.http.clients import Network, budget_key, client_address
 from api.http.keys import SCOPE_KEY, RequestInfo
-from api.http.turns import Turn
+from api.http.turns import Lanes, Turn
 
 log = logging.getLogger("dti.ratelimit")
 COST_CACHED, COST_COMPUTED, COST_STREAM, COST_CLIENT_ERROR = 1, 4, 20, 2
@@ -102,8 +102,8 @@ class Budget:
                  threads: int = 40) -> None:
         self.proxies, self.exempt = tuple(proxies), tuple(exempt)
         self.delay, self.concurrency = delay, concurrency
-        self.threads = anyio.CapacityLimiter(max(threads, 1))  # the process's, for work
-        self.anonymous = Turn(None, self.threads)  # requests no budget applies to
+        self.lanes = Lanes.of(threads)  # the process's worker threads
+        self.anonymous = Turn(None, self.lanes)  # requests no budget applies to
         self.slots: dict[str, Turn] = {}  # clients with work under way, and their turns
         self.windows = windows(policy)
         # The library's asynchronous storages (a Redis round trip never blocks the event
@@ -161,7 +161,7 @@ class Budget:
             if len(self.slots) > 10_000:  # forget idle clients now and then
                 self.slots = {k: v for k, v in self.slots.items()
                               if v.client is not None and v.client._value < self.concurrency}
-            turn = self.slots[key] = Turn(asyncio.Semaphore(self.concurrency), self.threads)
+            turn = self.slots[key] = Turn(asyncio.Semaphore(self.concurrency), self.lanes)
         return turn
 
     async def charge(self, scope: Scope, key: str, status: int,

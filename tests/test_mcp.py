@@ -279,6 +279,21 @@ def test_a_figure_shows_every_source_and_how_the_served_one_was_chosen(server: A
     assert NOT_HERE in missing.structured_content["note"]
 
 
+def test_a_figure_without_a_published_rank_names_the_computed_one(server: Any,
+                                                                 client: Any) -> None:
+    """2024 on the 63-province basis: values published, ranks not. The figure says so and
+    gives the rank the ranking service computed, labelled derived, never as its rank."""
+    (result,) = run(in_process(server), ("get_figure", {"entity": "22", "year": 2024}))
+    (figure,) = [f for f in result.structured_content["figures"]
+                 if f["cohort"] == "provinces-63"]
+    ranking = client.get("/v1/rankings?year=2024&cohort=provinces-63&limit=100").json()
+    (entry,) = [e for e in ranking["data"] if e["entity_code"] == "22"]
+    assert figure["rank"] is None and entry["computed_rank"] is not None
+    (gap,) = [g for g in figure["gaps"] if g.startswith("rank:")]
+    assert f"computed rank {entry['computed_rank']} of 63" in gap
+    assert "not published" in gap and "/v1/rankings?" in gap
+
+
 def test_resources_and_the_prompt(server: Any, client: Any) -> None:
     async def main() -> Any:
         async with Client(server) as c:

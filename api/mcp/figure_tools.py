@@ -28,6 +28,8 @@ from api.mcp.provenance import (
     HOW_CHOSEN,
     NOT_HERE,
     Call,
+    computed_note,
+    derived_ranks,
     entity_match,
     figure,
     gaps_of,
@@ -77,7 +79,9 @@ def _ranked(entry: pub.RankingEntry, score: pub.Score | None,
         "rank": entry["rank"], "rank_basis": entry["rank_basis"],
         "rank_status": rank_status(entry["rank"], entry["rank_basis"]),
         "conflict_status": entry["conflict_status"], "source": source,
-        "gaps": gaps_of(entry["value"], entry["rank"]),
+        "gaps": gaps_of(entry["value"], entry["rank"], computed_note(
+            entry, score["cohort_size"] if score else None, entry["computed_rank"], call.links)
+            if entry["computed_rank"] else None),
         "rest_url": call.links.rest("/v1/scores", entity=entry["entity_code"],
                                     year=entry["year"], indicator=entry["indicator"],
                                     cohort=entry["cohort"]),
@@ -166,8 +170,9 @@ def _profile(call: Call, code: str, indicators: str | None,
                                   "year": None if years is None else str(years)})
     found = scores.scores_for_entities(call.conn, [code], f).get(code, [])[:MAX_FIGURES]
     sources = served_sources(call.conn, found)
+    ranks = derived_ranks(call.conn, found)
     return {"entity": entity_match(entity, call.links, "code"),
-            "figures": [figure(s, sources, call.links) for s in found],
+            "figures": [figure(s, sources, call.links, ranks) for s in found],
             "gaps": _gaps(call, entity, found, f, f.indicators),
             "note": None if found else f"No figures for {entity['name_vi']} ({NOT_HERE}).",
             "provenance": call.provenance("/v1/scores", entity=code,
@@ -262,7 +267,8 @@ def _figure(call: Call, code: str, year: int, indicator: str,
                                   "cohort": cohort})
     found = scores.list_scores(call.query, f, (), PageRequest(20)).items
     sources = served_sources(call.conn, found)
-    out = [{**figure(s, sources, call.links),
+    ranks = derived_ranks(call.conn, found)
+    out = [{**figure(s, sources, call.links, ranks),
             "agreeing": [_claim(c, sources) for c in s["sources"]],
             "conflicting": [_claim(c, sources) for c in s["conflicts"]],
             "how_chosen": HOW_CHOSEN.get(s["conflict_status"], s["conflict_status"])}

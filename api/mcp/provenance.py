@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from sqlalchemy import Connection
 
 from api.mcp.answers import EntityMatch, EntityRef, Figure, Provenance, SourceRef
-from api.services import figures
+from api.services import figures, rankings
 from api.services.context import QueryContext
 from models import public as pub
 
@@ -78,12 +78,27 @@ def rank_status(rank: int | None, basis: str | None) -> str | None:
     return "computed" if basis in DERIVED_BASES else "published"
 
 
-def gaps_of(value: float | None, rank: int | None) -> list[str]:
-    return [f"{what}: {NOT_HERE}" for what, known in (("value", value), ("rank", rank))
-            if known is None]
+def gaps_of(value: float | None, rank: int | None, computed: str | None = None) -> list[str]:
+    """What a figure lacks; for a rank no source gives, the derived one if there is."""
+    gaps = [f"value: {NOT_HERE}"] if value is None else []
+    if rank is None:
+        gaps.append(f"rank: no source publishes one; {computed}" if computed
+                    else f"rank: {NOT_HERE}")
+    return gaps
 
 
-def figure(score: pub.Score, sources: dict[str, SourceRef], links: Links) -> Figure:
+def computed_note(figure: pub.Score | pub.RankingEntry, size: int | None, rank: int,
+                  links: Links) -> str:
+    """A rank this service computed, said as derived, with where it is served."""
+    where = links.rest("/v1/rankings", year=figure["year"], cohort=figure["cohort"],
+                       indicator=figure["indicator"])
+    return (f"this service computed rank {rank} of {size or '?'} from the published values "
+            f"(derived: standard competition ranking; get_ranking shows it with rank_status "
+            f"computed; {where}). Say it is computed, not published.")
+
+
+def figure(score: pub.Score, sources: dict[str, SourceRef], links: Links,
+           computed: dict[tuple[int, str, str, str], int] | None = None) -> Figure:
     """A published figure with the source it is served from and its REST address."""
     return {
         "entity_code": score["entity_code"], "entity_name_vi": score["entity_name_vi"],
@@ -94,9 +109,21 @@ def figure(score: pub.Score, sources: dict[str, SourceRef], links: Links) -> Fig
         "rank": score["rank"], "rank_basis": score["rank_basis"],
         "rank_status": rank_status(score["rank"], score["rank_basis"]),
         "conflict_status": score["conflict_status"], "source": sources.get(score["source_id"]),
-        "gaps": gaps_of(score["value"], score["rank"]),
+        "gaps": gaps_of(score["value"], score["rank"],
+                        computed_note(score, score["cohort_size"], rank, links)
+                        if (rank := (computed or {}).get(_key(score))) else None),
         "rest_url": links.rest("/v1/scores", entity=score["entity_code"], year=score["year"],
                                indicator=score["indicator"], cohort=score["cohort"])}
+
+
+def _key(score: pub.Score) -> tuple[int, str, str, str]:
+    return (score["year"], score["cohort"], score["indicator"], score["entity_code"])
+
+
+def derived_ranks(conn: Connection, scores: Iterable[pub.Score]
+                  ) -> dict[tuple[int, str, str, str], int]:
+    """The computed ranks of the figures among these whose sources give no rank."""
+    return rankings.computed_ranks(conn, [_key(s) for s in scores if s["rank"] is None])
 
 
 def served_sources(conn: Connection, scores: Iterable[pub.Score]) -> dict[str, SourceRef]:

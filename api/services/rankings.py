@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from sqlalchemy import Table, and_, bindparam, case, literal, select
+from sqlalchemy import Connection, Table, and_, bindparam, case, literal, select
 
 from api.errors import invalid, not_found
 from api.services.context import YEARS, QueryContext, Years, one_year
@@ -77,6 +77,21 @@ _ENTRIES = (select(*(EN[c] for c in ENTRY_COLUMNS), R.framework_id)
                    EN.position > bindparam("after"))
             .order_by(EN.position).limit(bindparam("limit")))
 _COHORT = select(COHORT.c.code).where(COHORT.c.code == bindparam("cohort"))
+
+
+def computed_ranks(conn: Connection, keys: list[tuple[int, str, str, str]]
+                   ) -> dict[tuple[int, str, str, str], int]:
+    """Ranks this service computed from published values (derived, never published), by
+    (year, cohort, indicator, entity): for a figure whose sources give no rank."""
+    if not keys:
+        return {}
+    rows = conn.execute(
+        select(EN.year, EN.cohort, EN.indicator_code, EN.entity_code, EN.computed_rank)
+        .where(EN.year.in_({k[0] for k in keys}), EN.cohort.in_({k[1] for k in keys}),
+               EN.indicator_code.in_({k[2] for k in keys}),
+               EN.entity_code.in_({k[3] for k in keys}), EN.computed_rank.is_not(None)))
+    found = {(y, c, i, e): rank for y, c, i, e, rank in rows}
+    return {k: found[k] for k in keys if k in found}
 
 
 def to_entry(row: Any) -> pub.RankingEntry:

@@ -111,10 +111,11 @@ class ResponseCacheMiddleware:
             await self.app(scope, receive, send)
             return
         method = scope["method"]
+        read: list[Message] = []  # the body's messages, read here: given again on a miss
         if method in ("GET", "HEAD"):
             info = RequestInfo(request_key(scope))
         elif method == "POST" and scope["path"] in self.post_paths:
-            body, receive = await self._read(receive)
+            body, read = await self._read(receive)
             info = RequestInfo(request_key(scope, body) if body is not None else None,
                                body or b"")
         else:
@@ -124,17 +125,18 @@ class ResponseCacheMiddleware:
         hit = self.cache.get(info.key) if info.key and self.cache.enabled else None
         if hit is None:
             info.cache = "miss" if self.cache.enabled else "bypass"
-            await self.app(scope, receive, send)
+            await self.app(scope, _replay(read, receive) if read else receive, send)
             return
         info.cache, info.route = "hit", hit.route
         await send_rendered(hit, scope, send)
 
-    async def _read(self, receive: Receive) -> tuple[bytes | None, Receive]:
-        """Read a body of at most max_body bytes whole; hand on an equivalent receive."""
+    async def _read(self, receive: Receive) -> tuple[bytes | None, list[Message]]:
+        """Read a body of at most max_body bytes whole (None: longer or cut short), and
+        the messages read."""
         first = await receive()
         if first["type"] == "http.request" and not first.get("more_body", False):
             body = first.get("body", b"")  # the usual request: its body in one message
-            return (body if len(body) <= self.max_body else None), _replay([first], receive)
+            return (body if len(body) <= self.max_body else None), [first]
         chunks: list[bytes] = []
         messages: list[Message] = []
         size, more, message = 0, True, first
@@ -150,8 +152,7 @@ class ResponseCacheMiddleware:
                 break
             message = await receive()
         complete = not more and messages[-1]["type"] == "http.request"
-        return (b"".join(chunks) if complete and size <= self.max_body else None), \
-            _replay(messages, receive)
+        return (b"".join(chunks) if complete and size <= self.max_body else None), messages
 
 
 def _replay(messages: list[Message], receive: Receive) -> Receive:

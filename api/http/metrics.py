@@ -86,10 +86,9 @@ class Metrics:
         self.build.labels(version, dataset_version).set(1)
         self.readers: list[Callable[[], None]] = []
         self._next_read = 0.0
-        # counted per request in plain numbers, added to the collectors by flush()
-        self._counts: dict[tuple[str, str, int], int] = {}
-        self._timings: dict[tuple[str, str], list[float]] = {}  # sum, then per bucket
-        self._results: dict[str, int] = {}
+        # counted per request in plain numbers, added to the collectors by flush(): by
+        # (route, method, status, cache result), [count, seconds, count per bucket...]
+        self._rows: dict[tuple[str, str, int, str], list[float]] = {}
         self.readers.append(self.flush)
 
     def observe(self, scope: Scope, status: int, seconds: float) -> None:
@@ -99,15 +98,13 @@ class Metrics:
         route = getattr(scope.get("route"), "path", None) or (info.route if info else None)
         route = route or "unmatched"  # never the raw path: one series per template
         method = method_label(scope["method"])  # never a made-up method: a closed set
-        key = (route, method, status)
-        self._counts[key] = self._counts.get(key, 0) + 1
-        timing = self._timings.get((route, method))
-        if timing is None:
-            timing = self._timings[(route, method)] = [0.0] * (len(BUCKETS) + 2)
-        timing[0] += seconds
-        timing[1 + bisect.bisect_left(BUCKETS, seconds)] += 1  # its bucket (last: +Inf)
-        result = info.cache if info else "bypass"
-        self._results[result] = self._results.get(result, 0) + 1
+        key = (route, method, status, info.cache if info else "bypass")
+        row = self._rows.get(key)
+        if row is None:
+            row = self._rows[key] = [0.0] * (len(BUCKETS) + 3)
+        row[0] += 1
+        row[1] += seconds
+        row[2 + bisect.bisect_left(BUCKETS, seconds)] += 1  # its bucket (last: +Inf)
         if status == 429:
             self.rate_limited.inc()
         if info is not None and info.extra:
@@ -124,11 +121,15 @@ class Metrics:
 
     def flush(self) -> None:
         """Add the requests counted since the last flush to the collectors."""
-        counts, self._counts = self._counts, {}
-        timings, self._timings = self._timings, {}
-        results, self._results = self._results, {}
-        for (route, method, status), count in counts.items():
-            self.requests.labels(route, method, str(status)).inc(count)
+        rows, self._rows = self._rows, {}
+        timings: dict[tuple[str, str], list[float]] = {}
+        results: dict[str, float] = {}
+        for (route, method, status, result), row in rows.items():
+            self.requests.labels(route, method, str(status)).inc(row[0])
+            timing = timings.setdefault((route, method), [0.0] * (len(BUCKETS) + 2))
+            for i, value in enumerate(row[1:]):
+                timing[i] += value
+            results[result] = results.get(result, 0) + row[0]
         for (route, method), timing in timings.items():
             add_observations(self.latency.labels(route, method), timing[0], timing[1:])
         for result, count in results.items():

@@ -93,8 +93,8 @@ def computed_note(figure: pub.Score | pub.RankingEntry, size: int | None, rank: 
     where = links.rest("/v1/rankings", year=figure["year"], cohort=figure["cohort"],
                        indicator=figure["indicator"])
     return (f"this service computed rank {rank} of {size or '?'} from the published values "
-            f"(derived: standard competition ranking; get_ranking shows it with rank_status "
-            f"computed; {where}). Say it is computed, not published.")
+            f"(derived: standard competition ranking; computed_rank in {where}). Say it is "
+            f"computed, not published.")
 
 
 def figure(score: pub.Score, sources: dict[str, SourceRef], links: Links,

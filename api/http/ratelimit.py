@@ -99,7 +99,7 @@ class Budget:
 
     def __init__(self, policy: str, storage: str, proxies: Sequence[Network],
                  exempt: Sequence[str], delay: float = 1.0, concurrency: int = 1,
-                 threads: int = 40) -> None:
+                 threads: int = 4) -> None:
         self.proxies, self.exempt = tuple(proxies), tuple(exempt)
         self.delay, self.concurrency = delay, concurrency
         self.lanes = Lanes.of(threads)  # the process's worker threads

@@ -81,7 +81,7 @@ def _ranked(entry: pub.RankingEntry, score: pub.Score | None,
         "conflict_status": entry["conflict_status"], "source": source,
         "gaps": gaps_of(entry["value"], entry["rank"], computed_note(
             entry, score["cohort_size"] if score else None, entry["computed_rank"], call.links)
-            if entry["computed_rank"] else None),
+            if entry["rank"] is None and entry["computed_rank"] else None),
         "rest_url": call.links.rest("/v1/scores", entity=entry["entity_code"],
                                     year=entry["year"], indicator=entry["indicator"],
                                     cohort=entry["cohort"]),

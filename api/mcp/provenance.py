@@ -13,6 +13,7 @@ from sqlalchemy import Connection
 from api.mcp.answers import EntityMatch, EntityRef, Figure, Provenance, SourceRef
 from api.services import figures, rankings
 from api.services.context import QueryContext
+from api.services.scores import FigureKey
 from models import public as pub
 
 # Rank bases that no source states: ranks the service computed from published values.
@@ -98,7 +99,7 @@ def computed_note(figure: pub.Score | pub.RankingEntry, size: int | None, rank: 
 
 
 def figure(score: pub.Score, sources: dict[str, SourceRef], links: Links,
-           computed: dict[tuple[int, str, str, str], int] | None = None) -> Figure:
+           computed: dict[FigureKey, int] | None = None) -> Figure:
     """A published figure with the source it is served from and its REST address."""
     return {
         "entity_code": score["entity_code"], "entity_name_vi": score["entity_name_vi"],
@@ -116,12 +117,11 @@ def figure(score: pub.Score, sources: dict[str, SourceRef], links: Links,
                                indicator=score["indicator"], cohort=score["cohort"])}
 
 
-def _key(score: pub.Score) -> tuple[int, str, str, str]:
+def _key(score: pub.Score) -> FigureKey:
     return (score["year"], score["cohort"], score["indicator"], score["entity_code"])
 
 
-def derived_ranks(conn: Connection, scores: Iterable[pub.Score]
-                  ) -> dict[tuple[int, str, str, str], int]:
+def derived_ranks(conn: Connection, scores: Iterable[pub.Score]) -> dict[FigureKey, int]:
     """The computed ranks of the figures among these whose sources give no rank."""
     return rankings.computed_ranks(conn, [_key(s) for s in scores if s["rank"] is None])
 

@@ -13,7 +13,7 @@ from api.errors import invalid, not_found
 from api.services.context import YEARS, QueryContext, Years, one_year
 from api.services.paging import Page, PageRequest, SortKey, paginate
 from api.services.params import CODES_SCHEMA, MAX_ITEMS, Filter, Param, code_param, codes, enum
-from api.services.scores import COHORT, DEFAULT_INDICATOR
+from api.services.scores import COHORT, DEFAULT_INDICATOR, FigureKey
 from models import public as pub
 from models import tables as t
 from models.vocab import COHORTS, MERGER_YEAR, default_cohort
@@ -79,8 +79,7 @@ _ENTRIES = (select(*(EN[c] for c in ENTRY_COLUMNS), R.framework_id)
 _COHORT = select(COHORT.c.code).where(COHORT.c.code == bindparam("cohort"))
 
 
-def computed_ranks(conn: Connection, keys: list[tuple[int, str, str, str]]
-                   ) -> dict[tuple[int, str, str, str], int]:
+def computed_ranks(conn: Connection, keys: list[FigureKey]) -> dict[FigureKey, int]:
     """Ranks this service computed from published values (derived, never published), by
     (year, cohort, indicator, entity): for a figure whose sources give no rank."""
     if not keys:
